@@ -19,9 +19,7 @@ def check_digit(first17: str) -> str:
 
 def normalise(raw: str) -> str:
     """Strip spaces and unify the lowercase/full-width X that clerks and OCR produce."""
-    return (
-        raw.strip().replace(" ", "").replace("\u3000", "").replace("x", "X").replace("Ｘ", "X")
-    )
+    return raw.strip().replace(" ", "").replace("\u3000", "").replace("x", "X").replace("Ｘ", "X")
 
 
 def why_invalid(raw: str) -> str | None:

@@ -1,0 +1,245 @@
+"""The archive's tables, as SQLAlchemy 2 typed mappings.
+
+Schema changes go through Alembic (archive/migrations); never edit a table by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DOCUMENT_STATUSES = ("queued", "processing", "needs_review", "filed", "failed", "destroyed")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Township(Base):
+    """A fonds (全宗): one township's archive."""
+
+    __tablename__ = "townships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fonds: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    villages: Mapped[list[Village]] = relationship(back_populates="township")
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("township_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    township: Mapped[Township] = relationship(back_populates="villages")
+    households: Mapped[list[Household]] = relationship(back_populates="village")
+
+
+class Household(Base):
+    """A registered poor household (建档立卡户): one file per household (一户一档)."""
+
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("village_id", "household_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    household_no: Mapped[str] = mapped_column(String(20))
+    head_name: Mapped[str] = mapped_column(String(50), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    members: Mapped[int | None]
+    identification_year: Mapped[int | None]
+    exit_year: Mapped[int | None]
+    poverty_cause: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    annual_income: Mapped[float | None] = mapped_column(Float)
+    village: Mapped[Village] = relationship(back_populates="households")
+    pairings: Mapped[list[Pairing]] = relationship(
+        back_populates="household", order_by="Pairing.start_date"
+    )
+
+
+class Helper(Base):
+    """A helper cadre (帮扶责任人), identified by ID number where the roster gives one."""
+
+    __tablename__ = "helpers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    pairings: Mapped[list[Pairing]] = relationship(back_populates="helper")
+
+
+class Pairing(Base):
+    """A helper paired with a household (结对帮扶) over a period."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (UniqueConstraint("household_id", "helper_id", "start_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("helpers.id"))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    household: Mapped[Household] = relationship(back_populates="pairings")
+    helper: Mapped[Helper] = relationship(back_populates="pairings")
+
+
+class StoredFile(Base):
+    """A blob in the content-addressed store: an original upload or a derived copy."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int]
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(20), default="original")  # original | derived
+    derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Document(Base):
+    """An item (件), the unit of filing. Several items may come from one scanned file."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    source_pages: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    doc_type: Mapped[str | None] = mapped_column(String(10), index=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    title_made_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    doc_number: Mapped[str | None] = mapped_column(String(100))
+    responsible: Mapped[str | None] = mapped_column(String(200))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    year: Mapped[int | None]
+    secret_level: Mapped[str | None] = mapped_column(String(20))
+    remarks: Mapped[str | None] = mapped_column(String(500))
+    retention: Mapped[str | None] = mapped_column(String(10))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    archival_code: Mapped[str | None] = mapped_column(String(100), unique=True)
+    code_group: Mapped[str | None] = mapped_column(String(100))
+    item_no: Mapped[int | None]
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    review_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    filed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    file: Mapped[StoredFile] = relationship()
+    village: Mapped[Village | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    page_rows: Mapped[list[Page]] = relationship(back_populates="document", order_by="Page.page_no")
+
+
+class Page(Base):
+    """Derived text of one page of an item, with the OCR engine's mean word confidence."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "page_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    page_no: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[float | None] = mapped_column(Float)
+    engine: Mapped[str | None] = mapped_column(String(50))
+    document: Mapped[Document] = relationship(back_populates="page_rows")
+
+
+class Job(Base):
+    """One pipeline step of one item, leased by a worker; an expired lease is retried."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    step: Mapped[str] = mapped_column(String(50))
+    queue: Mapped[str] = mapped_column(String(50), default="default", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class JournalEvent(Base):
+    """An append-only event; `hash` covers the event and the previous event's hash."""
+
+    __tablename__ = "journal"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    entity_type: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(50))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Counter(Base):
+    """Named counters bumped under a row lock: item numbers per 档号 group, journal head."""
+
+    __tablename__ = "counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # admin | archivist | inspector | auditor
+    villages: Mapped[list[Any]] = mapped_column(JSON, default=list)  # village codes; [] = all
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,90 @@
+"""The filing scheme: document types with class, level and retention; required items.
+
+The packaged `scheme.toml` is the default; `$DANGAN_HOME/scheme.toml` replaces it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from archive.errors import InputError
+
+_DEFAULT = Path(__file__).with_name("scheme.toml")
+LEVELS = ("household", "village")
+
+
+@dataclass(frozen=True)
+class DocType:
+    code: str
+    name: str
+    level: str
+    class_code: str
+    retention: str
+
+
+@dataclass(frozen=True)
+class Scheme:
+    types: dict[str, DocType]
+    classes: dict[str, str]
+    retention_names: dict[str, str]
+    required_household: tuple[str, ...]
+    required_exited: tuple[str, ...]
+    code_template: str
+    village_level_household: str
+
+    def type(self, code: str) -> DocType:
+        try:
+            return self.types[code]
+        except KeyError:
+            raise InputError(f"分类方案中没有文件类型代码 {code}") from None
+
+    def required_for(self, exited: bool) -> tuple[str, ...]:
+        return self.required_household + (self.required_exited if exited else ())
+
+
+def parse_scheme(path: Path) -> Scheme:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: 分类方案无法读取: {exc}") from exc
+    try:
+        classes = dict(data["classes"])
+        retention = dict(data["retention"])
+        types: dict[str, DocType] = {}
+        for code, spec in data["types"].items():
+            doc_type = DocType(code, spec["name"], spec["level"], spec["class"], spec["retention"])
+            if doc_type.level not in LEVELS:
+                raise InputError(f"{path}: {code} 的 level 应为 household 或 village")
+            if doc_type.class_code not in classes or doc_type.retention not in retention:
+                raise InputError(f"{path}: {code} 的类别或保管期限未在方案中定义")
+            types[code] = doc_type
+        required = data["required"]
+        scheme = Scheme(
+            types=types,
+            classes=classes,
+            retention_names=retention,
+            required_household=tuple(required["household"]),
+            required_exited=tuple(required.get("exited_household", ())),
+            code_template=data["archival_code"]["template"],
+            village_level_household=data["archival_code"]["village_level_household"],
+        )
+    except KeyError as exc:
+        raise InputError(f"{path}: 分类方案缺少字段 {exc}") from exc
+    unknown = set(scheme.required_for(True)) - set(types)
+    if unknown:
+        raise InputError(f"{path}: 必备文件中有未定义的类型 {sorted(unknown)}")
+    return scheme
+
+
+@cache
+def _load(path: Path, _mtime: float) -> Scheme:
+    return parse_scheme(path)
+
+
+def load_scheme(home: Path | None = None) -> Scheme:
+    """The deployment's scheme if `home` has one, else the packaged default."""
+    path = home / "scheme.toml" if home and (home / "scheme.toml").exists() else _DEFAULT
+    return _load(path, path.stat().st_mtime)

@@ -1,0 +1,36 @@
+"""What every command shares: the open archive, JSON output, errors as plain messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from archive.context import Archive, open_archive
+
+console = Console()
+err_console = Console(stderr=True)
+
+# The CLI acts for the person at the terminal; the journal records who that was.
+ACTOR = f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+
+_state: dict[str, Any] = {"home": None}
+
+
+def set_home(home: str | None) -> None:
+    _state["home"] = home
+
+
+def home() -> str | None:
+    return _state["home"]
+
+
+def archive() -> Archive:
+    return open_archive(_state["home"])
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -1,0 +1,29 @@
+"""`dangan journal verify`: check the hash chain of the journal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archive import journal
+from cli.common import archive, console, emit_json, err_console
+
+app = typer.Typer(help="操作日志(哈希链)", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
+    """Detect edited, deleted or truncated journal events; exit 6 when any is found."""
+    with archive().db.read() as session:
+        count, problems = journal.verify(session)
+    if as_json:
+        emit_json({"events": count, "ok": not problems, "problems": [p.__dict__ for p in problems]})
+    elif problems:
+        for p in problems:
+            err_console.print(f"[red]第 {p.seq} 条[/]: {p.reason}")
+        err_console.print(f"[red bold]日志校验失败[/]: {len(problems)} 处问题, 共 {count} 条事件")
+    else:
+        console.print(f"[green]日志完整[/]: {count} 条事件, 哈希链无断裂")
+    if problems:
+        raise typer.Exit(6)

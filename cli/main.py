@@ -1,0 +1,72 @@
+"""The `dangan` command: thin over the archive, ingest, search, audit and web packages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from archive.context import init_archive
+from archive.errors import DanganError
+from cli import common, docs, journal, roster
+
+app = typer.Typer(
+    help="dangan 扶贫档案管理系统",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(roster.app, name="roster")
+app.add_typer(docs.app, name="docs")
+app.add_typer(journal.app, name="journal")
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        str | None,
+        typer.Option("--home", envvar="DANGAN_HOME", help="档案库目录(默认 ./dangan-data)"),
+    ] = None,
+) -> None:
+    common.set_home(home)
+
+
+@app.command()
+def init(
+    home: Annotated[str | None, typer.Option("--home", help="档案库目录")] = None,
+    fonds: Annotated[str, typer.Option(help="全宗号")] = "Z105",
+    township: Annotated[str, typer.Option(help="乡镇名称")] = "示例乡镇",
+) -> None:
+    """Create an archive (or upgrade an existing one's database)."""
+    arc, created = init_archive(
+        home or common.home(), fonds=fonds, township=township, actor=common.ACTOR
+    )
+    what = "已创建全宗" if created else "全宗已存在"
+    common.console.print(
+        f"档案库: {arc.settings.home}\n{what}: {fonds} {township}\n数据库结构已是最新"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+) -> None:
+    """Serve the web UI and the JSON API."""
+    import uvicorn
+
+    from web.app import create_app
+
+    arc = common.archive()
+    common.console.print(f"dangan 已启动: http://{host}:{port}/  (Ctrl+C 退出)")
+    uvicorn.run(create_app(arc), host=host, port=port, log_level="warning")
+
+
+def run() -> None:
+    """Console-script entry: a DanganError becomes its message and exit code."""
+    try:
+        app()
+    except DanganError as exc:
+        common.err_console.print(f"[red]错误[/]: {exc}", highlight=False)
+        sys.exit(exc.exit_code)
