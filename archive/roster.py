@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -131,7 +132,7 @@ def _read_xlsx(path: Path) -> Iterator[list[list[Cell]]]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputError(f"{path.name}: 不是有效的 XLSX 文件 ({exc})") from exc
     try:
         for sheet in workbook.worksheets:
