@@ -23,6 +23,7 @@ class DocType:
     level: str
     class_code: str
     retention: str
+    titles: tuple[str, ...] = ()  # form titles that start an item of this type
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class Scheme:
         except KeyError:
             raise InputError(f"分类方案中没有文件类型代码 {code}") from None
 
+    def form_titles(self) -> list[str]:
+        """Every known form title, longest first (a feeder scan is split at these)."""
+        return sorted({t for d in self.types.values() for t in d.titles}, key=len, reverse=True)
+
     def required_for(self, exited: bool) -> tuple[str, ...]:
         return self.required_household + (self.required_exited if exited else ())
 
@@ -55,7 +60,14 @@ def parse_scheme(path: Path) -> Scheme:
         retention = dict(data["retention"])
         types: dict[str, DocType] = {}
         for code, spec in data["types"].items():
-            doc_type = DocType(code, spec["name"], spec["level"], spec["class"], spec["retention"])
+            doc_type = DocType(
+                code,
+                spec["name"],
+                spec["level"],
+                spec["class"],
+                spec["retention"],
+                tuple(spec.get("titles", ())),
+            )
             if doc_type.level not in LEVELS:
                 raise InputError(f"{path}: {code} 的 level 应为 household 或 village")
             if doc_type.class_code not in classes or doc_type.retention not in retention:
