@@ -32,7 +32,7 @@ def list_(
     limit: Annotated[int | None, typer.Option(help="最多列出多少条")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """List items, filtered by village, household, type and status."""
+    """列出档案文件, 可按村、户、类型、状态筛选。"""
     arc = archive()
     with arc.db.read() as session:
         docs = find_documents(
@@ -66,7 +66,7 @@ def show(
     document_id: Annotated[int, typer.Argument(help="文件 ID")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """Show one item with its extracted text."""
+    """显示一件档案及其识别文本。"""
     arc = archive()
     with arc.db.read() as session:
         data = document_json(get_document(session, document_id), arc.scheme, with_text=True)

@@ -14,7 +14,7 @@ app = typer.Typer(help="操作日志(哈希链)", no_args_is_help=True)
 
 @app.command("verify")
 def verify(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
-    """Detect edited, deleted or truncated journal events; exit 6 when any is found."""
+    """校验操作日志的哈希链: 发现被修改、删除或截断的事件时退出码为 6。"""
     with archive().db.read() as session:
         count, problems = journal.verify(session)
     if as_json:

@@ -9,7 +9,7 @@ import typer
 
 from archive.context import init_archive
 from archive.errors import DanganError
-from cli import common, docs, journal, roster
+from cli import common, docs, ingest, journal, roster
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -20,6 +20,8 @@ app = typer.Typer(
 app.add_typer(roster.app, name="roster")
 app.add_typer(docs.app, name="docs")
 app.add_typer(journal.app, name="journal")
+app.command("ingest")(ingest.ingest)
+app.command("worker")(ingest.worker)
 
 
 @app.callback()
@@ -38,7 +40,7 @@ def init(
     fonds: Annotated[str, typer.Option(help="全宗号")] = "Z105",
     township: Annotated[str, typer.Option(help="乡镇名称")] = "示例乡镇",
 ) -> None:
-    """Create an archive (or upgrade an existing one's database)."""
+    """创建档案库(已有档案库时升级其数据库结构)。"""
     arc, created = init_archive(
         home or common.home(), fonds=fonds, township=township, actor=common.ACTOR
     )
@@ -53,7 +55,7 @@ def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
 ) -> None:
-    """Serve the web UI and the JSON API."""
+    """启动网页界面和 JSON 接口。"""
     import uvicorn
 
     from web.app import create_app

@@ -19,7 +19,7 @@ def import_(
     fonds: Annotated[str | None, typer.Option(help="全宗号(档案库有多个全宗时必填)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """Import or update households from a roster; bad rows are reported, good rows import."""
+    """导入或更新花名册; 有问题的行逐行报告, 其余行照常导入。"""
     arc = archive()
     with arc.db.write() as session:
         report = import_roster(session, arc.township(session, fonds), file, actor=ACTOR)

@@ -1,0 +1,124 @@
+"""The pipeline's named steps. Each takes a leased job and commits its results
+together with the job's completion, so running a step twice has one effect."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete
+
+from archive import journal
+from archive.context import Archive
+from archive.errors import IntegrityFailure
+from archive.models import Document, Page
+from ingest.extract import Extraction, extract
+from ingest.limits import Limits
+from ingest.ocr import OcrEngine
+from ingest.queue import Leased, finish, report_progress
+from ingest.split import split_points
+
+
+@dataclass
+class StepContext:
+    arc: Archive
+    owner: str
+    engine: OcrEngine
+    limits: Limits = field(default_factory=Limits.from_env)
+
+
+def _page_range(first: int, last: int) -> str:
+    return f"{first}-{last}" if last > first else str(first)
+
+
+def _start(ctx: StepContext, document_id: int) -> tuple[str, str, str]:
+    with ctx.arc.db.write() as session:
+        doc = session.get(Document, document_id)
+        assert doc is not None
+        doc.status = "processing"
+        return doc.file.sha256, doc.file.original_name, doc.file.media_type or ""
+
+
+def extract_step(ctx: StepContext, job: Leased) -> None:
+    """Text per page (text layer, DOCX or OCR), then split a feeder scan into items."""
+    assert job.document_id is not None
+    sha256, name, kind = _start(ctx, job.document_id)
+    # Fixity at the hand-off from store to pipeline: never read a blob that changed.
+    if not ctx.arc.store.verify(sha256):
+        raise IntegrityFailure(f"{name}: 存储中的原件与其哈希不符或已缺失, 停止处理")
+    last_report = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last_report[0] > 1.0:
+            last_report[0] = now
+            report_progress(ctx.arc.db, job.id, ctx.owner, done, total)
+
+    started = time.monotonic()
+    result = extract(
+        ctx.arc.store.path(sha256), name, kind, ctx.engine, ctx.limits, progress=progress
+    )
+    seconds = round(time.monotonic() - started, 3)
+    parts = (
+        split_points([p.text for p in result.pages], ctx.arc.scheme.form_titles())
+        if result.pages
+        else []
+    )
+    _save_extraction(ctx, job, result, parts or [(1, max(len(result.pages), 1))], seconds)
+
+
+def _save_extraction(
+    ctx: StepContext, job: Leased, result: Extraction, parts: list[tuple[int, int]], seconds: float
+) -> None:
+    with ctx.arc.db.write() as session:
+        finish(session, job.id, ctx.owner)
+        doc = session.get(Document, job.document_id)
+        assert doc is not None
+        session.execute(delete(Page).where(Page.document_id == doc.id))
+        items = [doc]
+        for _ in parts[1:]:
+            sibling = Document(file=doc.file, extra=dict(doc.extra or {}), status="processing")
+            session.add(sibling)
+            items.append(sibling)
+        session.flush()
+        for item, (first, last) in zip(items, parts, strict=True):
+            item.source_pages = _page_range(first, last) if len(parts) > 1 else None
+            chosen = [p for p in result.pages if first <= p.page_no <= last]
+            for number, page in enumerate(chosen, start=1):
+                session.add(
+                    Page(
+                        document=item,
+                        page_no=number,
+                        text=page.text,
+                        confidence=page.confidence,
+                        engine=page.engine or page.method,
+                    )
+                )
+            item.pages = len(chosen)
+            item.extra = {
+                **(item.extra or {}),
+                "metadata": result.metadata,
+                "extract_seconds": seconds,
+            }
+            item.status = "needs_review"
+            item.review_reasons = ["尚未自动分类, 请确认文件类型、所属村和户"]
+            item.error = None
+            journal.record(
+                session,
+                actor=f"worker:{ctx.owner}",
+                action="document.extract",
+                entity_type="document",
+                entity_id=item.id,
+                after={
+                    "pages": item.pages,
+                    "source_pages": item.source_pages,
+                    "split_from": doc.id if item is not doc else None,
+                    "methods": sorted({p.method for p in chosen}),
+                },
+            )
+
+
+STEPS: dict[str, Callable[[StepContext, Leased], None]] = {
+    "extract": extract_step,
+}

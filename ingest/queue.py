@@ -1,0 +1,153 @@
+"""The durable job queue: one row per pipeline step, leased by a worker.
+
+A worker leases a job (status `leased`, an owner and an expiry), does the work
+outside any transaction, and commits the results together with `done` only while
+it still holds the lease. A killed worker's lease expires and another worker runs
+the step again; since results and completion commit together, a step takes effect
+once. PostgreSQL workers skip rows another worker has locked; SQLite serialises
+writers, which is enough for one office PC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from archive.db import Database
+from archive.models import Document, Job, utcnow
+
+DEFAULT_LEASE = dt.timedelta(minutes=10)
+
+
+class LeaseLost(Exception):
+    """The lease expired and was taken by another worker: this worker's result is void."""
+
+
+@dataclass(frozen=True)
+class Leased:
+    id: int
+    document_id: int | None
+    step: str
+    attempts: int
+    payload: dict[str, Any]
+
+
+def enqueue(
+    session: Session,
+    step: str,
+    *,
+    document_id: int | None,
+    queue: str = "default",
+    payload: dict[str, Any] | None = None,
+    max_attempts: int = 3,
+) -> Job:
+    job = Job(
+        step=step,
+        document_id=document_id,
+        queue=queue,
+        payload=payload or {},
+        max_attempts=max_attempts,
+        status="pending",
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def lease(
+    db: Database,
+    owner: str,
+    queues: list[str] | None = None,
+    duration: dt.timedelta = DEFAULT_LEASE,
+) -> Leased | None:
+    """Take the oldest runnable job: pending, or leased with its lease expired."""
+    now = utcnow()
+    with db.write() as session:
+        query = (
+            select(Job)
+            .where(
+                or_(
+                    Job.status == "pending",
+                    (Job.status == "leased") & (Job.lease_expires_at < now),
+                )
+            )
+            .order_by(Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if queues:
+            query = query.where(Job.queue.in_(queues))
+        job = session.scalar(query)
+        while job is not None and job.attempts >= job.max_attempts:
+            # Its last allowed attempt died mid-step (a crash, a kill): stop retrying.
+            _give_up(session, job, "处理过程反复中断(工作进程崩溃或被终止), 已停止重试")
+            job = session.scalar(query)
+        if job is None:
+            return None
+        job.status = "leased"
+        job.lease_owner = owner
+        job.lease_expires_at = now + duration
+        job.attempts += 1
+        job.progress_done = 0
+        return Leased(job.id, job.document_id, job.step, job.attempts, dict(job.payload or {}))
+
+
+def _give_up(session: Session, job: Job, error: str) -> None:
+    job.status = "failed"
+    job.last_error = error
+    job.lease_owner = None
+    job.lease_expires_at = None
+    if job.document_id is not None:
+        doc = session.get(Document, job.document_id)
+        if doc is not None and doc.status in ("queued", "processing"):
+            doc.status = "failed"
+            doc.error = error
+
+
+def _held(session: Session, job_id: int, owner: str) -> Job:
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.status != "leased" or job.lease_owner != owner:
+        raise LeaseLost(job_id)
+    return job
+
+
+def finish(session: Session, job_id: int, owner: str) -> None:
+    """Mark the job done in the caller's transaction (which also holds the step's results)."""
+    job = _held(session, job_id, owner)
+    job.status = "done"
+    job.lease_owner = None
+    job.lease_expires_at = None
+
+
+def give_up_or_retry(db: Database, job_id: int, owner: str, error: str, *, retry: bool) -> bool:
+    """Record a failed attempt. Returns True when the job will not run again."""
+    with db.write() as session:
+        try:
+            job = _held(session, job_id, owner)
+        except LeaseLost:
+            return False
+        final = not retry or job.attempts >= job.max_attempts
+        if final:
+            _give_up(session, job, error)
+        else:
+            job.status, job.last_error = "pending", error
+            job.lease_owner = job.lease_expires_at = None
+        return final
+
+
+def report_progress(db: Database, job_id: int, owner: str, done: int, total: int) -> None:
+    """Store page progress and extend the lease: a worker that reports is alive."""
+    with db.write() as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.lease_owner == owner, Job.status == "leased")
+            .values(
+                progress_done=done,
+                progress_total=total,
+                lease_expires_at=utcnow() + DEFAULT_LEASE,
+            )
+        )
