@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from archive.models import Document, Job
 from cli.common import ACTOR, archive, console, emit_json, err_console, home
+from ingest.inbox import InboxWatcher, inbox_dir
 from ingest.receive import Hints, Received, iter_paths, receive_paths
 from ingest.worker import WorkerPool, work
 
@@ -130,17 +132,20 @@ def worker(
     queue_names: Annotated[list[str] | None, typer.Option("--queue", help="只处理这些队列")] = None,
 ) -> None:
     """运行后台处理进程(识别、分类、归档), Ctrl+C 退出。"""
-    size = processes or 0
-    if size == 1:
+    if processes == 1:
         console.print("工作进程已启动 (Ctrl+C 退出)")
         work(home(), queues=queue_names)
         return
+    arc = archive()
+    stop = threading.Event()
+    InboxWatcher(arc).start_thread(stop)
     pool = WorkerPool(home(), processes=processes, queues=queue_names).start()
-    console.print(f"{pool.size} 个工作进程已启动 (Ctrl+C 退出)")
+    console.print(f"{pool.size} 个工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")
     try:
         while pool.alive():
             time.sleep(1)
     except KeyboardInterrupt:
         console.print("正在停止…")
     finally:
+        stop.set()
         pool.stop()

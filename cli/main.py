@@ -54,6 +54,9 @@ def init(
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="后台处理进程数(默认每核一个, 0 表示不运行)")
+    ] = None,
 ) -> None:
     """启动网页界面和 JSON 接口。"""
     import uvicorn
@@ -62,7 +65,7 @@ def serve(
 
     arc = common.archive()
     common.console.print(f"dangan 已启动: http://{host}:{port}/  (Ctrl+C 退出)")
-    uvicorn.run(create_app(arc), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(arc, workers=workers), host=host, port=port, log_level="warning")
 
 
 def run() -> None:
