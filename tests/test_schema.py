@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from archive.db import Database
+from archive.models import Base
+
+
+def test_migrations_build_exactly_the_models(_migrated):
+    db = Database(_migrated)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    db.dispose()
+    assert diff == []
+
+
+def test_schema_check_names_the_fix(tmp_path):
+    import pytest
+
+    from archive.errors import SchemaOutOfDate
+
+    db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaOutOfDate, match="dangan init"):
+        db.require_current()
+    db.upgrade()
+    db.require_current()

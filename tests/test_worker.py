@@ -1,0 +1,100 @@
+"""Workers: the pipeline end to end on real OCR, and a worker killed mid-job."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from archive import journal
+from archive.models import Document, Job, JournalEvent, Page
+from ingest.receive import receive_stream
+from ingest.worker import work
+from tests.pages import image_pdf
+
+FORM = [
+    ["贫困户入户调查表", "户主姓名: 王建国", "家庭人口: 4人", "致贫原因: 因病"],
+    ["扶贫手册", "帮扶责任人: 李明", "帮扶措施: 产业扶持 发放鸡苗50只"],
+    ["结对帮扶登记表", "帮扶开始日期: 2016年3月1日", "联系电话: 13800000001"],
+]
+
+
+def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_feeder_scan_is_extracted_and_split_into_items(arc):
+    [got] = receive_stream(arc, io.BytesIO(image_pdf(FORM)), "feeder.pdf", actor="t")
+    work(arc.settings.home, until_idle=True)
+    with arc.db.read() as session:
+        docs = session.scalars(select(Document).order_by(Document.id)).all()
+        assert [(d.source_pages, d.pages, d.status) for d in docs] == [
+            ("1", 1, "needs_review"),
+            ("2", 1, "needs_review"),
+            ("3", 1, "needs_review"),
+        ]
+        assert docs[0].id == got.document_id
+        assert {d.file_id for d in docs} == {docs[0].file_id}
+        texts = [d.page_rows[0].text.replace(" ", "") for d in docs]
+    assert "入户调查表" in texts[0] and "王建国" in texts[0]
+    assert "扶贫手册" in texts[1]
+    assert "结对帮扶" in texts[2]
+
+
+def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeypatch):
+    pages = [FORM[0] + [f"第{i}页"] for i in range(4)]  # no new titles after page 1: one item
+    [got] = receive_stream(arc, io.BytesIO(image_pdf(pages)), "scan.pdf", actor="t")
+    env = {**os.environ, "DANGAN_LEASE_SECONDS": "3", "DANGAN_HOME": str(arc.settings.home)}
+    exe = Path(sys.executable).with_name("dangan")
+    victim = subprocess.Popen(
+        [str(exe), "worker", "--processes", "1"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def midway() -> bool:
+        with arc.db.read() as session:
+            job = session.scalars(select(Job)).one()
+            return job.status == "leased" and 1 <= job.progress_done < 4
+
+    try:
+        _wait(midway, 120, "the first worker to be part-way through the pages")
+    finally:
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(10)
+    with arc.db.read() as session:
+        job = session.scalars(select(Job)).one()
+        assert (job.status, job.attempts) == ("leased", 1)
+        assert session.get(Document, got.document_id).status == "processing"
+        assert session.scalar(select(func.count()).select_from(Page)) == 0
+
+    monkeypatch.setenv("DANGAN_LEASE_SECONDS", "3")
+    time.sleep(3.5)  # let the dead worker's lease expire
+    work(arc.settings.home, until_idle=True)
+
+    with arc.db.read() as session:
+        job = session.scalars(select(Job)).one()
+        assert (job.status, job.attempts) == ("done", 2)
+        docs = session.scalars(select(Document)).all()
+        assert [(d.id, d.status, d.pages) for d in docs] == [(got.document_id, "needs_review", 4)]
+        assert session.scalar(select(func.count()).select_from(Page)) == 4
+        extract_events = session.scalars(
+            select(JournalEvent).where(JournalEvent.action == "document.extract")
+        ).all()
+        assert len(extract_events) == 1
+        assert journal.verify(session)[1] == []
+        assert arc.store.verify(docs[0].file.sha256)
