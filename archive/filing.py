@@ -60,3 +60,112 @@ def file_document(session: Session, doc: Document, scheme: Scheme, *, actor: str
         after={"status": "filed", "archival_code": code, "retention": parts.retention},
     )
     return code
+
+
+def _placement(doc: Document) -> dict[str, object]:
+    return {
+        "doc_type": doc.doc_type,
+        "village_code": doc.village.code if doc.village else None,
+        "household_no": doc.household.household_no if doc.household else None,
+        "year": doc.year,
+        "archival_code": doc.archival_code,
+        "status": doc.status,
+    }
+
+
+def _place(
+    doc: Document,
+    scheme: Scheme,
+    doc_type: str | None,
+    village: Village | None,
+    household: Household | None,
+    year: int | None,
+) -> None:
+    if doc_type is not None:
+        doc.doc_type = scheme.type(doc_type.upper()).code
+    if household is not None:
+        doc.household, doc.village = household, household.village
+    elif village is not None:
+        if doc.household is not None and doc.household.village_id != village.id:
+            doc.household = None
+        doc.village = village
+    if doc.doc_type and scheme.type(doc.doc_type).level == "village":
+        doc.household = None
+    if year is not None:
+        doc.year = year
+    doc.retention = scheme.type(doc.doc_type).retention if doc.doc_type else None
+
+
+def review_and_file(
+    session: Session,
+    doc: Document,
+    scheme: Scheme,
+    *,
+    actor: str,
+    doc_type: str | None = None,
+    village: Village | None = None,
+    household: Household | None = None,
+    year: int | None = None,
+) -> str:
+    """A person confirms or corrects an item waiting in review, and it is filed."""
+    if doc.status != "needs_review":
+        raise InputError(f"文件 {doc.id} 的状态为 {doc.status}, 不在待审核队列中")
+    before = _placement(doc)
+    _place(doc, scheme, doc_type, village, household, year)
+    doc.confidence = 1.0
+    doc.review_reasons = []
+    code = file_document(session, doc, scheme, actor=actor)
+    journal.record(
+        session,
+        actor=actor,
+        action="document.review",
+        entity_type="document",
+        entity_id=doc.id,
+        before=before,
+        after=_placement(doc),
+    )
+    return code
+
+
+def refile(
+    session: Session,
+    doc: Document,
+    scheme: Scheme,
+    *,
+    actor: str,
+    reason: str,
+    doc_type: str | None = None,
+    village: Village | None = None,
+    household: Household | None = None,
+    year: int | None = None,
+) -> str:
+    """Move a filed item to its right place under a new code (改档), an explicit act.
+
+    The old code is never reused or renumbered; it is kept on the item and in the
+    journal so the catalog can show where the item went.
+    """
+    if doc.status != "filed" or not doc.archival_code:
+        raise InputError(f"文件 {doc.id} 尚未归档, 请用审核归档")
+    if not reason.strip():
+        raise InputError("改档必须说明原因")
+    before = _placement(doc)
+    old_code = doc.archival_code
+    _place(doc, scheme, doc_type, village, household, year)
+    doc.extra = {
+        **(doc.extra or {}),
+        "former_codes": [*(doc.extra or {}).get("former_codes", []), old_code],
+    }
+    doc.archival_code = None
+    doc.code_group = doc.item_no = None
+    session.flush()
+    new_code = file_document(session, doc, scheme, actor=actor)
+    journal.record(
+        session,
+        actor=actor,
+        action="document.refile",
+        entity_type="document",
+        entity_id=doc.id,
+        before=before,
+        after={**_placement(doc), "reason": reason, "former_code": old_code},
+    )
+    return new_code

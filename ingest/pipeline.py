@@ -12,12 +12,19 @@ from sqlalchemy import delete
 from archive import journal
 from archive.context import Archive
 from archive.errors import IntegrityFailure
+from archive.filing import file_document
 from archive.models import Document, Page
+from ingest import typemodel
+from ingest.classify import THRESHOLD, decide
 from ingest.extract import Extraction, extract
 from ingest.limits import Limits
 from ingest.ocr import OcrEngine
-from ingest.queue import Leased, finish, report_progress
+from ingest.queue import Leased, enqueue, finish, report_progress
 from ingest.split import split_points
+from ingest.typemodel import TypeModel
+
+CLASSIFY_STEP = "classify"
+MODEL_REFRESH_SECONDS = 300
 
 
 @dataclass
@@ -26,6 +33,8 @@ class StepContext:
     owner: str
     engine: OcrEngine
     limits: Limits = field(default_factory=Limits.from_env)
+    model: TypeModel | None = None
+    model_loaded_at: float | None = None
 
 
 def _page_range(first: int, last: int) -> str:
@@ -101,8 +110,6 @@ def _save_extraction(
                 "metadata": result.metadata,
                 "extract_seconds": seconds,
             }
-            item.status = "needs_review"
-            item.review_reasons = ["尚未自动分类, 请确认文件类型、所属村和户"]
             item.error = None
             journal.record(
                 session,
@@ -117,8 +124,62 @@ def _save_extraction(
                     "methods": sorted({p.method for p in chosen}),
                 },
             )
+            enqueue(session, CLASSIFY_STEP, document_id=item.id, queue="classify")
+
+
+def _model(ctx: StepContext) -> TypeModel | None:
+    now = time.monotonic()
+    if ctx.model_loaded_at is None or now - ctx.model_loaded_at > MODEL_REFRESH_SECONDS:
+        ctx.model = typemodel.current(ctx.arc)
+        ctx.model_loaded_at = now
+    return ctx.model
+
+
+def classify_step(ctx: StepContext, job: Leased) -> None:
+    """Type, village, household and date; file the item when sure, else send it to review."""
+    model = _model(ctx)
+    scheme = ctx.arc.scheme
+    with ctx.arc.db.write() as session:
+        finish(session, job.id, ctx.owner)
+        doc = session.get(Document, job.document_id)
+        assert doc is not None
+        if doc.status != "processing":
+            return  # already decided by a person meanwhile
+        text = "\n".join(p.text for p in doc.page_rows)
+        extra = dict(doc.extra or {})
+        decision = decide(
+            session,
+            scheme,
+            text,
+            kind=doc.file.media_type or "",
+            metadata=extra.get("metadata") or {},
+            hints={k: v for k, v in extra.items() if k.startswith("hint_")},
+            model=model,
+        )
+        doc.doc_type = decision.doc_type
+        doc.village, doc.household = decision.village, decision.household
+        doc.date = decision.date
+        doc.year = decision.date.year if decision.date else None
+        doc.title, doc.title_made_up = decision.title, decision.title_made_up
+        doc.retention = scheme.types[decision.doc_type].retention if decision.doc_type else None
+        doc.confidence = decision.confidence
+        sure = decision.confidence >= THRESHOLD and not decision.reasons
+        doc.review_reasons = [] if sure else decision.reasons or ["把握不足, 请人工确认"]
+        doc.status = "needs_review"
+        journal.record(
+            session,
+            actor=f"worker:{ctx.owner}",
+            action="document.classify",
+            entity_type="document",
+            entity_id=doc.id,
+            after={**decision.as_dict(), "confidence": decision.confidence, "auto_file": sure},
+        )
+        if sure:
+            session.flush()
+            file_document(session, doc, scheme, actor=f"worker:{ctx.owner}")
 
 
 STEPS: dict[str, Callable[[StepContext, Leased], None]] = {
     "extract": extract_step,
+    CLASSIFY_STEP: classify_step,
 }

@@ -1,0 +1,273 @@
+"""Reading facts out of text: ID numbers, names, dates, amounts, document numbers.
+
+Pure functions shared by ingest (classifying a page) and audit (comparing the
+manual, the work log and the archive). They expect OCR noise: spaces between
+characters, full-width digits, O for 0, 〔〕 read as [] or ().
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from archive import idnumber
+
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CJK = r"\u4e00-\u9fff"
+# Characters OCR engines commonly put in place of digits inside ID numbers.
+_DIGIT_LOOKALIKES = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "Z": "2",
+        "S": "5",
+        "B": "8",
+        "x": "X",
+        "×": "X",
+    }
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width) and no spaces between CJK characters."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(rf"(?<=[{_CJK}\d:：])[ \t]+(?=[{_CJK}\d])|(?<=[{_CJK}])[ \t]+(?=[:：])", "", text)
+
+
+# -- ID numbers ---------------------------------------------------------------------
+
+
+def id_numbers(text: str) -> list[str]:
+    """Valid 18-digit ID numbers in order of appearance (OCR look-alikes repaired)."""
+    flat = re.sub(r"[ \t]", "", unicodedata.normalize("NFKC", text))
+    found: list[str] = []
+    for match in re.finditer(
+        r"(?<![0-9A-Za-z])[0-9OoDlIZSB|]{17}[0-9Xx×OoDlIZSB|](?![0-9A-Za-z])", flat
+    ):
+        candidate = match.group().translate(_DIGIT_LOOKALIKES)
+        if idnumber.is_valid(candidate) and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def invalid_id_numbers(text: str) -> list[str]:
+    """18-character number strings that fail the GB 11643 check (a clerk's typo)."""
+    flat = re.sub(r"[ \t]", "", unicodedata.normalize("NFKC", text))
+    return [
+        m.group()
+        for m in re.finditer(r"(?<![0-9])\d{17}[\dXx](?![0-9])", flat)
+        if not idnumber.is_valid(m.group())
+    ]
+
+
+# -- labelled fields ------------------------------------------------------------------
+
+
+# Field labels that may directly follow a value once OCR has lost the spacing.
+FIELD_LABELS = (
+    "身份证号",
+    "身份证",
+    "性别",
+    "民族",
+    "出生",
+    "所在村",
+    "行政村",
+    "家庭人口",
+    "人口",
+    "联系电话",
+    "电话",
+    "致贫原因",
+    "帮扶",
+    "户主",
+    "姓名",
+    "住址",
+    "组别",
+    "与户主关系",
+    "年人均",
+    "识别",
+    "脱贫",
+    "日期",
+    "签字",
+    "签名",
+    "盖章",
+)
+
+
+def labelled(text: str, *labels: str, pattern: str = rf"[{_CJK}]{{2,4}}") -> str | None:
+    """The value after `label:` (or label followed by spaces), e.g. 户主姓名: 王建国."""
+    norm = normalise(text)
+    for label in labels:
+        match = re.search(rf"{label}\s*[:：]?\s*({pattern})", norm)
+        if match:
+            value = match.group(1)
+            ahead = norm[match.start(1) : match.start(1) + len(value) + 6]
+            cuts = [ahead.find(f) for f in FIELD_LABELS if 0 < ahead.find(f) < len(value)]
+            return value[: min(cuts)] if cuts else value
+    return None
+
+
+def head_name(text: str) -> str | None:
+    return labelled(text, "户主姓名", "户主", "申请人", "姓名")
+
+
+def helper_names(text: str) -> list[str]:
+    norm = normalise(text)
+    names = re.findall(
+        rf"(?:帮扶责任人|帮扶人|结对帮扶人)(?:姓名)?\s*[:：]?\s*([{_CJK}]{{2,3}})", norm
+    )
+    return list(dict.fromkeys(n for n in names if n not in ("姓名", "单位", "职务")))
+
+
+def members(text: str) -> int | None:
+    value = labelled(text, "家庭人口", "家庭人口数", "人口数", "家庭成员", pattern=r"\d{1,2}")
+    return int(value) if value else None
+
+
+def village_name(text: str) -> str | None:
+    norm = normalise(text)
+    match = re.search(rf"([{_CJK}]{{1,6}}村)(?:民委员会|委会|村民)?", norm)
+    labelled_value = labelled(norm, "所在村", "行政村", "村名", pattern=rf"[{_CJK}]{{1,6}}村")
+    return labelled_value or (match.group(1) if match else None)
+
+
+# -- dates ------------------------------------------------------------------------------
+
+
+def _cn_number(text: str) -> int | None:
+    """二〇一八 → 2018 (digit by digit); 十二 → 12; 二十五 → 25."""
+    if not text:
+        return None
+    if all(c in _CN_DIGITS for c in text):
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (
+            _CN_DIGITS.get(units, 0) if units else 0
+        )
+    return None
+
+
+_NUM_DATE = re.compile(
+    r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*日?"
+)
+_CN_DATE = re.compile(
+    r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
+)
+
+
+def dates(text: str) -> list[dt.date]:
+    """Every real calendar date written in the text, in order."""
+    norm = normalise(text)
+    found: list[tuple[int, dt.date]] = []
+    for match in _NUM_DATE.finditer(norm):
+        try:
+            found.append((match.start(), dt.date(*(int(g) for g in match.groups()))))
+        except ValueError:
+            continue
+    for match in _CN_DATE.finditer(norm):
+        parts = [_cn_number(g) for g in match.groups()]
+        if None not in parts:
+            try:
+                found.append((match.start(), dt.date(*parts)))  # type: ignore[arg-type]
+            except ValueError:
+                continue
+    return [d for _, d in sorted(found, key=lambda pair: pair[0])]
+
+
+def document_date(text: str) -> dt.date | None:
+    """The date a form was made: a labelled date if there is one, else the last date
+    in the text (forms are dated at the foot), ignoring birth dates."""
+    norm = normalise(text)
+    for label in ("填表日期", "日期", "时间", "公示时间", "会议时间"):
+        match = re.search(rf"{label}\s*[:：]?\s*", norm)
+        if match:
+            after = dates(norm[match.end() : match.end() + 20])
+            if after:
+                return after[0]
+    all_dates = [d for d in dates(norm) if d.year >= 2000]
+    return all_dates[-1] if all_dates else None
+
+
+# -- document numbers and amounts ----------------------------------------------------------
+
+_DOC_NO = re.compile(
+    rf"([{_CJK}]{{1,8}})\s*[〔\[【(（［]\s*((?:19|20)\d{{2}})\s*[〕\]】)）］]\s*(\d{{1,4}})\s*号"
+)
+
+
+def document_numbers(text: str) -> list[str]:
+    """文号 such as 桑发〔2018〕30号, restored from OCR's [2018] or (2018)."""
+    norm = unicodedata.normalize("NFKC", text).replace(" ", "")
+    return list(
+        dict.fromkeys(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" for m in _DOC_NO.finditer(norm))
+    )
+
+
+def amounts(text: str) -> list[float]:
+    """Sums of money in 元 (万元 converted)."""
+    norm = normalise(text).replace(",", "")
+    out = []
+    for match in re.finditer(r"(\d+(?:\.\d+)?)\s*(万元|元)", norm):
+        value = float(match.group(1))
+        out.append(value * 10000 if match.group(2) == "万元" else value)
+    return out
+
+
+def labelled_amount(text: str, *labels: str) -> float | None:
+    value = labelled(text, *labels, pattern=r"\d+(?:\.\d+)?")
+    return float(value) if value else None
+
+
+# -- the form's title ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    title: str
+    line: str
+    score: float
+
+
+def form_title(text: str, titles: list[str], head_lines: int = 4) -> TitleMatch | None:
+    """The known form title on the first lines, tolerating one OCR slip in long titles."""
+    from rapidfuzz import fuzz
+
+    lines = [re.sub(r"[\s\W_]+", "", normalise(line)) for line in text.splitlines()]
+    lines = [line for line in lines if line][:head_lines]
+    best: TitleMatch | None = None
+    for line in lines:
+        for title in titles:
+            if title in line:
+                score = 100.0
+            elif len(title) >= 4:
+                score = fuzz.partial_ratio(title, line)
+                if score < 100 * (len(title) - 1) / len(title) - 0.01:
+                    continue
+            else:
+                continue
+            # Prefer the longer title among matches on the earliest line.
+            if best is None or (score, len(title)) > (best.score, len(best.title)):
+                best = TitleMatch(title, line, score)
+        if best:
+            return best
+    return None

@@ -1,0 +1,234 @@
+"""Classification: document type, village and household, each with a confidence.
+
+Type comes from the form's title on its first lines (the scheme lists the titles
+of each type), checked against a model learned from filed items. The household
+is matched by ID number first (exact), then by head-of-household name within the
+village (OCR-tolerant), then by the uploader's hints. Anything uncertain or
+ambiguous (two households named 王小明) goes to review with its reasons, never
+to a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import facts
+from archive.models import Household, Village
+from archive.scheme import Scheme
+from ingest.typemodel import TypeModel
+
+THRESHOLD = 0.8
+PHOTO_KINDS = ("jpeg", "png", "tiff")
+
+
+@dataclass
+class Decision:
+    doc_type: str | None = None
+    type_confidence: float = 0.0
+    village: Village | None = None
+    household: Household | None = None
+    place_confidence: float = 0.0
+    date: dt.date | None = None
+    title: str | None = None
+    title_made_up: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        return round(min(self.type_confidence, self.place_confidence), 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "doc_type": self.doc_type,
+            "type_confidence": round(self.type_confidence, 3),
+            "village_code": self.village.code if self.village else None,
+            "household_no": self.household.household_no if self.household else None,
+            "place_confidence": round(self.place_confidence, 3),
+            "date": self.date.isoformat() if self.date else None,
+            "title": self.title,
+            "reasons": self.reasons,
+        }
+
+
+def _title_types(scheme: Scheme) -> dict[str, str]:
+    return {title: code for code, t in scheme.types.items() for title in t.titles}
+
+
+def decide_type(
+    text: str, scheme: Scheme, model: TypeModel | None, decision: Decision
+) -> str | None:
+    """Sets doc_type and its confidence; returns the title line found, if any."""
+    by_title = _title_types(scheme)
+    match = facts.form_title(text, list(by_title))
+    predicted, probability = model.predict(text) if model and text.strip() else (None, 0.0)
+    if match:
+        decision.doc_type = by_title[match.title]
+        decision.type_confidence = 0.97 if match.score >= 100 else 0.85
+        if predicted and predicted != decision.doc_type and probability > 0.6:
+            decision.type_confidence = 0.6
+            decision.reasons.append(
+                f"标题像{scheme.types[decision.doc_type].name}, 内容像{scheme.types[predicted].name}"
+            )
+        elif predicted == decision.doc_type:
+            decision.type_confidence = max(decision.type_confidence, probability)
+        return match.line
+    if predicted:
+        decision.doc_type, decision.type_confidence = predicted, min(probability, 0.9)
+        if probability < THRESHOLD:
+            decision.reasons.append(
+                f"未找到表头, 按内容推测为{scheme.types[predicted].name}(把握不足)"
+            )
+    else:
+        decision.reasons.append("未识别出文件类型(没有已知表头)")
+    return None
+
+
+def _households_named(
+    session: Session, name: str, village: Village | None
+) -> list[tuple[Household, float]]:
+    query = select(Household)
+    if village is not None:
+        query = query.where(Household.village_id == village.id)
+    households = list(session.scalars(query))
+    names = [h.head_name for h in households]
+    scored = process.extract(name, names, scorer=fuzz.ratio, limit=5, score_cutoff=60)
+    return [(households[index], score / 100) for _, score, index in scored]
+
+
+def _village_named(session: Session, name: str) -> Village | None:
+    villages = list(session.scalars(select(Village)))
+    found = process.extractOne(name, [v.name for v in villages], scorer=fuzz.ratio, score_cutoff=80)
+    return villages[found[2]] if found else None
+
+
+def decide_place(
+    session: Session, text: str, level: str, hints: dict[str, str], decision: Decision
+) -> None:
+    hinted_village = (
+        session.scalar(select(Village).where(Village.code == hints["hint_village"]))
+        if hints.get("hint_village")
+        else None
+    )
+    hinted_household = (
+        session.scalar(
+            select(Household).where(
+                Household.village_id == hinted_village.id,
+                Household.household_no == hints["hint_household"],
+            )
+        )
+        if hinted_village and hints.get("hint_household")
+        else None
+    )
+    named_village = None
+    if hinted_village is None and (name := facts.village_name(text)):
+        named_village = _village_named(session, name)
+    village = hinted_village or named_village
+
+    if level == "village":
+        decision.village = village
+        decision.place_confidence = 0.95 if hinted_village else 0.85 if named_village else 0.0
+        if village is None:
+            decision.reasons.append("未能确定所属行政村")
+        return
+
+    by_id = [
+        h
+        for number in facts.id_numbers(text)
+        for h in session.scalars(select(Household).where(Household.id_number == number))
+    ]
+    distinct = list({h.id: h for h in by_id}.values())
+    if len(distinct) == 1:
+        found, confidence = distinct[0], 1.0
+    elif len(distinct) > 1:
+        decision.reasons.append(
+            "文中有多户的身份证号: "
+            + "、".join(f"{h.head_name}({h.household_no})" for h in distinct)
+        )
+        found, confidence = None, 0.0
+    else:
+        found, confidence = None, 0.0
+        name = facts.head_name(text)
+        if name:
+            candidates = _households_named(session, name, village)
+            exact = [h for h, score in candidates if score == 1.0]
+            if len(exact) > 1:
+                decision.reasons.append(
+                    f"户主姓名 {name} 对应多户: "
+                    + "、".join(f"{h.village.name}{h.household_no}" for h in exact)
+                )
+            elif len(exact) == 1:
+                found, confidence = exact[0], 0.9
+            elif candidates:
+                best, score = candidates[0]
+                decision.reasons.append(
+                    f"户主姓名 {name} 与花名册不完全一致, 最接近 {best.head_name}"
+                )
+                found, confidence = best, min(score, 0.75)
+    if hinted_household is not None:
+        if found is not None and found.id != hinted_household.id and confidence >= 0.9:
+            decision.reasons.append(
+                f"上传时指定为 {hinted_household.head_name}, 文中内容指向 {found.head_name}"
+            )
+            confidence = 0.5
+        else:
+            found, confidence = hinted_household, max(confidence, 0.9)
+    if found is None:
+        decision.reasons.append("未能确定所属贫困户")
+    if (
+        found is not None
+        and village is not None
+        and found.village_id != village.id
+        and hinted_village
+    ):
+        decision.reasons.append(f"{found.head_name} 不在上传时指定的 {village.name}")
+        confidence = min(confidence, 0.5)
+    decision.household = found
+    decision.village = found.village if found else village
+    decision.place_confidence = confidence
+
+
+def decide(
+    session: Session,
+    scheme: Scheme,
+    text: str,
+    *,
+    kind: str,
+    metadata: dict[str, Any],
+    hints: dict[str, str],
+    model: TypeModel | None,
+) -> Decision:
+    decision = Decision()
+    title_line = None
+    if not text.strip() and kind in PHOTO_KINDS:
+        # A photo of the work: a household's photo if we know whose, else the village's.
+        decision.doc_type = "H16" if hints.get("hint_household") else "V09"
+        decision.type_confidence = 0.9
+    else:
+        title_line = decide_type(text, scheme, model, decision)
+    level = scheme.types[decision.doc_type].level if decision.doc_type else "household"
+    decide_place(session, text, level, hints, decision)
+    decision.date = facts.document_date(text)
+    if decision.date is None and metadata.get("date_taken"):
+        decision.date = dt.date.fromisoformat(str(metadata["date_taken"])[:10])
+    if decision.date is None:
+        decision.reasons.append("未识别出文件日期")
+        decision.type_confidence = min(decision.type_confidence, 0.5)
+    if title_line:
+        decision.title = title_line
+    elif decision.doc_type:
+        who = (
+            decision.household.head_name
+            if decision.household
+            else (decision.village.name if decision.village else "")
+        )
+        decision.title, decision.title_made_up = (
+            f"{who}{scheme.types[decision.doc_type].name}",
+            True,
+        )
+    return decision
