@@ -9,7 +9,7 @@ import typer
 
 from archive.context import init_archive
 from archive.errors import DanganError
-from cli import common, docs, ingest, journal, roster
+from cli import common, docs, ingest, journal, review, roster
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(roster.app, name="roster")
 app.add_typer(docs.app, name="docs")
 app.add_typer(journal.app, name="journal")
+app.add_typer(review.app, name="review")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 
