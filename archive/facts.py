@@ -57,14 +57,20 @@ def normalise(text: str) -> str:
 # -- ID numbers ---------------------------------------------------------------------
 
 
+_ID_RUN = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9OoDlIZSB|][ \t]?){17}[0-9Xx×OoDlIZSB|](?![0-9A-Za-z])"
+)
+
+
 def id_numbers(text: str) -> list[str]:
-    """Valid 18-digit ID numbers in order of appearance (OCR look-alikes repaired)."""
-    flat = re.sub(r"[ \t]", "", unicodedata.normalize("NFKC", text))
+    """Valid 18-digit ID numbers in order of appearance.
+
+    OCR splits numbers with single spaces and reads 0 as O; both are repaired, and
+    the check digit decides whether the repair was right.
+    """
     found: list[str] = []
-    for match in re.finditer(
-        r"(?<![0-9A-Za-z])[0-9OoDlIZSB|]{17}[0-9Xx×OoDlIZSB|](?![0-9A-Za-z])", flat
-    ):
-        candidate = match.group().translate(_DIGIT_LOOKALIKES)
+    for match in _ID_RUN.finditer(unicodedata.normalize("NFKC", text)):
+        candidate = re.sub(r"[ \t]", "", match.group()).translate(_DIGIT_LOOKALIKES)
         if idnumber.is_valid(candidate) and candidate not in found:
             found.append(candidate)
     return found
@@ -119,11 +125,15 @@ def labelled(text: str, *labels: str, pattern: str = rf"[{_CJK}]{{2,4}}") -> str
     for label in labels:
         match = re.search(rf"{label}\s*[:：]?\s*({pattern})", norm)
         if match:
-            value = match.group(1)
-            ahead = norm[match.start(1) : match.start(1) + len(value) + 6]
-            cuts = [ahead.find(f) for f in FIELD_LABELS if 0 < ahead.find(f) < len(value)]
-            return value[: min(cuts)] if cuts else value
+            return _cut_at_label(norm, match.start(1), match.group(1))
     return None
+
+
+def _cut_at_label(norm: str, start: int, value: str) -> str:
+    """`value` up to where the next field's label begins inside it (王建国身 → 王建国)."""
+    ahead = norm[start : start + len(value) + 6]
+    cuts = [ahead.find(f) for f in FIELD_LABELS if 0 < ahead.find(f) < len(value)]
+    return value[: min(cuts)] if cuts else value
 
 
 def head_name(text: str) -> str | None:
@@ -132,10 +142,11 @@ def head_name(text: str) -> str | None:
 
 def helper_names(text: str) -> list[str]:
     norm = normalise(text)
-    names = re.findall(
-        rf"(?:帮扶责任人|帮扶人|结对帮扶人)(?:姓名)?\s*[:：]?\s*([{_CJK}]{{2,3}})", norm
+    pattern = rf"(?:帮扶责任人|帮扶人|结对帮扶人)(?:姓名)?\s*[:：]?\s*([{_CJK}]{{2,3}})"
+    names = [_cut_at_label(norm, m.start(1), m.group(1)) for m in re.finditer(pattern, norm)]
+    return list(
+        dict.fromkeys(n for n in names if len(n) >= 2 and n not in ("姓名", "单位", "职务"))
     )
-    return list(dict.fromkeys(n for n in names if n not in ("姓名", "单位", "职务")))
 
 
 def members(text: str) -> int | None:
@@ -198,7 +209,7 @@ def document_date(text: str) -> dt.date | None:
     """The date a form was made: a labelled date if there is one, else the last date
     in the text (forms are dated at the foot), ignoring birth dates."""
     norm = normalise(text)
-    for label in ("填表日期", "日期", "时间", "公示时间", "会议时间"):
+    for label in ("填表日期", "(?<!出生)日期", "(?<!出生)时间"):
         match = re.search(rf"{label}\s*[:：]?\s*", norm)
         if match:
             after = dates(norm[match.end() : match.end() + 20])
@@ -218,9 +229,11 @@ _DOC_NO = re.compile(
 def document_numbers(text: str) -> list[str]:
     """文号 such as 桑发〔2018〕30号, restored from OCR's [2018] or (2018)."""
     norm = unicodedata.normalize("NFKC", text).replace(" ", "")
-    return list(
-        dict.fromkeys(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" for m in _DOC_NO.finditer(norm))
-    )
+    found = []
+    for m in _DOC_NO.finditer(norm):
+        issuer = re.sub(r"^(?:依据|根据|按照|转发|印发|关于|按|与|和|及|见|经)+", "", m.group(1))
+        found.append(f"{issuer}〔{m.group(2)}〕{m.group(3)}号")
+    return list(dict.fromkeys(found))
 
 
 def amounts(text: str) -> list[float]:

@@ -1,0 +1,72 @@
+"""Reading facts out of noisy OCR text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from archive import facts
+
+NOISY = """贫 困 户 入 户 调 查 表
+户主姓名: 王 建 国   身份证号: 11O105 1949 1231 0O2x
+所在村: 白沙村  家庭人口: ４ 人
+帮扶责任人: 李明   联系电话: 13800000001
+依据桑发[2018] 30号, 发放鸡苗50只, 补助1.5万元, 年人均纯收入 3,200.5 元
+填表日期: 二〇一八年三月五日"""
+
+
+def test_id_numbers_repair_ocr_lookalikes_and_check_the_digit():
+    assert facts.id_numbers(NOISY) == ["11010519491231002X"]
+    assert facts.id_numbers("身份证号 110105194912310021") == []  # wrong check digit
+    assert facts.invalid_id_numbers("身份证号 110105194912310021") == ["110105194912310021"]
+    assert facts.id_numbers("电话13800000001234567") == []
+
+
+def test_labelled_fields_stop_at_the_next_label():
+    assert facts.head_name(NOISY) == "王建国"
+    assert facts.head_name("户主姓名:欧阳秀英 性别:女") == "欧阳秀英"
+    assert facts.members(NOISY) == 4
+    assert facts.village_name(NOISY) == "白沙村"
+    assert facts.helper_names(NOISY) == ["李明"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2018年3月5日", [dt.date(2018, 3, 5)]),
+        ("2018-03-05 和 2019/12/31", [dt.date(2018, 3, 5), dt.date(2019, 12, 31)]),
+        ("二〇一八年三月五日", [dt.date(2018, 3, 5)]),
+        ("二○一九年十二月二十五日", [dt.date(2019, 12, 25)]),
+        ("2018年2月30日", []),
+        ("2 0 1 8 年 3 月 5 日", [dt.date(2018, 3, 5)]),
+    ],
+)
+def test_dates_in_chinese_formats(text, expected):
+    assert facts.dates(text) == expected
+
+
+def test_document_date_prefers_the_labelled_date_over_a_birth_date():
+    assert facts.document_date(NOISY) == dt.date(2018, 3, 5)
+    assert facts.document_date("出生日期: 1949年12月31日\n申请人: 王建国\n2016年4月2日") == dt.date(
+        2016, 4, 2
+    )
+
+
+def test_document_numbers_restored_from_ocr_brackets():
+    assert facts.document_numbers(NOISY) == ["桑发〔2018〕30号"]
+    assert facts.document_numbers("桑发（2018）30号 与 桑发〔2018〕30号") == ["桑发〔2018〕30号"]
+    assert facts.document_numbers("桑 政 发 【 2019 】 7 号") == ["桑政发〔2019〕7号"]
+
+
+def test_amounts_in_yuan():
+    assert facts.amounts(NOISY) == [15000.0, 3200.5]
+    assert facts.labelled_amount("年人均纯收入: 4100元", "年人均纯收入") == 4100.0
+
+
+def test_form_title_on_the_first_lines_tolerates_one_wrong_character():
+    titles = ["入户调查表", "扶贫手册", "评议表", "申请书"]
+    assert facts.form_title(NOISY, titles).title == "入户调查表"
+    assert facts.form_title("贫困户入户調查表\n...", titles).title == "入户调查表"  # one char off
+    assert facts.form_title("第一行\n第二行\n第三行\n第四行\n第五行 扶贫手册", titles) is None
+    assert facts.form_title("评仪表", titles) is None  # three-character titles must be exact
