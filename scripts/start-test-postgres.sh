@@ -50,7 +50,14 @@ cluster_line() { pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT_WANTED" '$3 ==
 
 line="$(cluster_line)"
 if [ -z "$line" ]; then
-    version="$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1)"
+    version=""
+    for server in /usr/lib/postgresql/*/bin/postgres; do
+        [ -x "$server" ] || continue
+        v="${server#/usr/lib/postgresql/}"; v="${v%%/*}"
+        if [ -z "$version" ] || [ "$(printf '%s\n%s\n' "$version" "$v" | sort -V | tail -n 1)" = "$v" ]; then
+            version="$v"
+        fi
+    done
     [ -n "$version" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
     name=main
     if pg_lsclusters -h 2>/dev/null | awk -v v="$version" '$1 == v && $2 == "main"' | grep -q .; then
