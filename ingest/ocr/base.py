@@ -1,0 +1,82 @@
+"""The OCR interface: every engine turns one page image into text and a confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    """Lines joined by "\\n", text blocks by a blank line; no spaces between CJK characters."""
+    confidence: float | None
+    """Mean word (tesseract) or line (RapidOCR) confidence, 0.0-1.0; None when nothing was read."""
+    engine: str
+    """The engine and its languages, e.g. "tesseract:chi_sim" or "rapidocr:PP-OCRv6"."""
+    word_confidences: tuple[float, ...] = ()
+    """Confidence (0.0-1.0) of each word or line holding a CJK character, in reading order."""
+    rotated: int = 0
+    """Degrees (counter-clockwise) the page was turned before this result was read."""
+
+    @property
+    def cjk_count(self) -> int:
+        return sum(1 for ch in self.text if is_cjk(ch))
+
+
+class OcrEngineError(RuntimeError):
+    """The engine failed on an image (crash, timeout); the caller names the file."""
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    name: str
+    separate_traditional: bool
+    """True when Traditional text needs its own model (tesseract); False when one model
+    reads both (RapidOCR), so the pipeline never runs a second, Traditional pass."""
+
+    def recognize(self, image: Image.Image, traditional: bool) -> OcrResult: ...
+
+
+def is_cjk(ch: str) -> bool:
+    """A CJK ideograph (unified, extension A, compatibility) or a CJK symbol like 〇."""
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x20000 <= o <= 0x3134F
+        or o == 0x3007
+    )
+
+
+def is_cjk_or_fullwidth(ch: str) -> bool:
+    """Characters that take no space before or after them in Chinese text."""
+    o = ord(ch)
+    return (
+        is_cjk(ch)
+        or 0x3000 <= o <= 0x303F  # CJK punctuation 、。「」
+        or 0xFF00 <= o <= 0xFFEF  # full-width forms ，：（）
+        or 0x2010 <= o <= 0x206F  # general punctuation “”‘’…—
+    )
+
+
+def join_words(words: list[str], gaps: list[bool] | None = None) -> str:
+    """Join OCR words of one line: no space next to CJK, one space between Latin words.
+
+    Tesseract separates every Chinese character with a space; "张 秀 英 , ID 4305" becomes
+    "张秀英,ID 4305" ("ID" and "4305" keep their space). `gaps[i]` True keeps a space
+    before word i whatever its script: a wide gap on the page, e.g. between table cells.
+    """
+    out = ""
+    for i, word in enumerate(words):
+        word = word.strip()
+        if not word:
+            continue
+        wide = bool(gaps and gaps[i])
+        if out and (wide or not (is_cjk_or_fullwidth(out[-1]) or is_cjk_or_fullwidth(word[0]))):
+            out += " "
+        out += word
+    return out

@@ -1,0 +1,145 @@
+"""Tesseract via pytesseract: the ONE place tesseract is run.
+
+`--oem 1 --psm 3` (LSTM, automatic page segmentation): psm 6 (one uniform block) was
+measured to lose form and table content entirely. Simplified text is read with chi_sim;
+Traditional text with chi_tra (measured on a rendered Traditional page: chi_sim 6.7 %
+CER after 繁→简 normalisation, chi_sim+chi_tra 3.8 % at 1.75x the time, chi_tra alone
+3.8 % at the time of chi_sim; on Simplified text chi_sim+chi_tra is 13 % against chi_sim's
+1.5 %, as it answers in Traditional characters). Each call runs one tesseract process
+limited to one thread (OMP_THREAD_LIMIT=1): the worker pool runs one process per core.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from dataclasses import dataclass
+
+import pytesseract
+from PIL import Image
+
+from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk, join_words
+
+CONFIG = "--oem 1 --psm 3"
+WIDE_GAP = 1.5
+"""A gap between two words wider than this many line heights is kept as a space."""
+TIMEOUT_SECONDS = 600
+"""One page; a page that takes longer is failed rather than holding a worker for ever."""
+
+
+def _environment() -> None:
+    # pytesseract passes os.environ to the subprocess; respect an explicit setting.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    _environment()
+    try:
+        return fn(*args, timeout=TIMEOUT_SECONDS, **kwargs)
+    except RuntimeError as err:  # pytesseract raises RuntimeError on timeout
+        raise OcrEngineError(f"tesseract 超时 ({TIMEOUT_SECONDS} 秒)") from err
+    except pytesseract.TesseractNotFoundError as err:
+        raise OcrEngineError("未找到 tesseract 程序：请安装 tesseract-ocr") from err
+    except pytesseract.TesseractError as err:
+        raise OcrEngineError(f"tesseract 出错: {err.message or err.status}") from err
+
+
+def _dpi(image: Image.Image) -> int | None:
+    dpi = image.info.get("dpi")
+    try:
+        value = round(float(dpi[0])) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value and 70 <= value <= 1200 else None
+
+
+@dataclass
+class TesseractEngine:
+    simplified_lang: str = "chi_sim"
+    traditional_lang: str = "chi_tra"
+    name: str = "tesseract"
+    separate_traditional: bool = True
+
+    def recognize(self, image: Image.Image, traditional: bool) -> OcrResult:
+        lang = self.traditional_lang if traditional else self.simplified_lang
+        config = CONFIG
+        dpi = _dpi(image)
+        if dpi:
+            config += f" --dpi {dpi}"
+        if image.mode not in ("1", "L", "RGB"):
+            image = image.convert("RGB")
+        data = _run(
+            pytesseract.image_to_data,
+            image,
+            lang=lang,
+            config=config,
+            output_type=pytesseract.Output.DICT,
+        )
+        return _result(data, f"{self.name}:{lang}")
+
+
+def _result(data: dict[str, list], engine: str) -> OcrResult:
+    lines: dict[tuple[int, int, int], list[tuple[str, int, int, int]]] = {}
+    order: list[tuple[int, int, int]] = []
+    confs: list[float] = []
+    cjk_confs: list[float] = []
+    for i, word in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        word = (word or "").strip()
+        if conf < 0 or not word:
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        if key not in lines:
+            lines[key] = []
+            order.append(key)
+        left, width, height = (int(data[k][i]) for k in ("left", "width", "height"))
+        lines[key].append((word, left, left + width, height))
+        confs.append(conf / 100.0)
+        if any(is_cjk(ch) for ch in word):
+            cjk_confs.append(conf / 100.0)
+    parts: list[str] = []
+    previous: int | None = None
+    for key in order:
+        words = lines[key]
+        gaps = [False] + [
+            b[1] - a[2] > WIDE_GAP * max(a[3], b[3], 1) for a, b in itertools.pairwise(words)
+        ]
+        text = join_words([w[0] for w in words], gaps)
+        if not text:
+            continue
+        if previous is not None and previous != key[0]:
+            parts.append("")  # blank line between blocks
+        parts.append(text)
+        previous = key[0]
+    confidence = round(sum(confs) / len(confs), 4) if confs else None
+    return OcrResult(
+        text="\n".join(parts),
+        confidence=confidence,
+        engine=engine,
+        word_confidences=tuple(cjk_confs),
+    )
+
+
+def detect_orientation(image: Image.Image) -> tuple[int, float]:
+    """(degrees to turn the page counter-clockwise to make it upright, OSD confidence).
+
+    Uses tesseract's orientation and script detection (`--psm 0`, osd.traineddata).
+    Returns (0, 0.0) when OSD cannot decide (too little text) or is not installed.
+    """
+    try:
+        out = _run(pytesseract.image_to_osd, image, config="--psm 0")
+    except OcrEngineError:
+        return 0, 0.0
+    rotate = re.search(r"Rotate:\s*(\d+)", out)
+    conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    if not rotate:
+        return 0, 0.0
+    # OSD's "Rotate" is clockwise; PIL rotates counter-clockwise for positive angles.
+    clockwise = int(rotate.group(1)) % 360
+    return (360 - clockwise) % 360, float(conf.group(1)) if conf else 0.0
+
+
+def available_languages() -> list[str]:
+    _environment()
+    return pytesseract.get_languages(config="")
