@@ -23,8 +23,9 @@ ImageKind = Literal["scan", "photo"]
 MAX_SKEW = 5.0
 MIN_SKEW = 0.15
 """Smaller estimated angles are left alone (rotating blurs a little)."""
-MIN_OSD_CONFIDENCE = 2.0
-"""Tesseract's orientation confidence needed to turn a page."""
+MIN_OSD_CONFIDENCE = 0.5
+"""Tesseract's orientation confidence needed to try a turned page; the turned reading is
+kept only when it is more confident than the first (see `ingest.extract.ocr_image`)."""
 _SKEW_WIDTH = 1000
 
 

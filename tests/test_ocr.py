@@ -1,0 +1,75 @@
+"""The OCR engines, with real tesseract (and RapidOCR when installed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+from PIL import Image
+
+from archive.errors import InputError
+from ingest.extract import ocr_image
+from ingest.ocr import OcrEngine, get_engine
+from ingest.ocr.base import join_words
+from ingest.ocr.tesseract import available_languages, detect_orientation
+from ingest.preprocess import prepare_for_ocr
+from ingest.script import looks_traditional
+from tests.data.ingest.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
+
+SIMPLIFIED_TEXT = "\n".join(SIMPLIFIED)
+
+
+@pytest.fixture(scope="module")
+def page() -> Image.Image:
+    return render_lines(SIMPLIFIED)
+
+
+def test_languages_installed() -> None:
+    assert {"chi_sim", "chi_tra", "osd"} <= set(available_languages())
+
+
+def test_tesseract_reads_a_simplified_page(page: Image.Image) -> None:
+    engine = get_engine()
+    assert isinstance(engine, OcrEngine)
+    result = engine.recognize(prepare_for_ocr(page, "scan"), traditional=False)
+    assert result.engine == "tesseract:chi_sim"
+    assert cer(SIMPLIFIED_TEXT, result.text) < 0.06
+    assert result.confidence is not None and 0.75 < result.confidence <= 1.0
+    assert result.text.splitlines()[0] == "建档立卡贫困户申请书"  # no spaces between CJK
+    assert len(result.word_confidences) > 20
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_join_words_spaces_only_between_latin_words() -> None:
+    assert join_words(["张", "秀", "英", "，", "ID", "4305", "号"]) == "张秀英，ID 4305号"
+    assert join_words(["户主", "张三", "电话", "139"], [False, True, False, False]) == (
+        "户主 张三电话139"
+    )
+
+
+def test_sideways_page_is_turned_upright(page: Image.Image) -> None:
+    sideways = page.rotate(90, expand=True)
+    assert detect_orientation(sideways)[0] == 270
+    result = ocr_image(sideways, "scan", get_engine())
+    assert result.rotated == 270
+    assert cer(SIMPLIFIED_TEXT, result.text) < 0.06
+
+
+def test_unknown_engine_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="未知的 OCR 引擎 “abbyy”"):
+        get_engine("abbyy")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rapidocr") is None, reason="rapidocr not installed")
+def test_rapidocr_reads_traditional_with_bundled_models() -> None:
+    from ingest.ocr.rapid import _bundled_models
+
+    assert all(os.path.isfile(p) for p in _bundled_models().values())
+    engine = get_engine("rapidocr")
+    assert engine.separate_traditional is False
+    result = engine.recognize(render_lines(TRADITIONAL, face=TC), traditional=False)
+    assert result.engine == "rapidocr:PP-OCRv6"
+    assert looks_traditional(result.text)
+    assert cer("\n".join(TRADITIONAL), result.text) < 0.05
+    assert result.confidence is not None and result.confidence > 0.9

@@ -1,0 +1,38 @@
+"""Traditional text: detected from the text, or from a poor Simplified reading."""
+
+from __future__ import annotations
+
+from ingest.extract import ocr_image
+from ingest.ocr import get_engine
+from ingest.preprocess import prepare_for_ocr
+from ingest.script import looks_traditional, suspect_traditional, traditional_share
+from tests.data.ingest.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
+
+
+def test_looks_traditional() -> None:
+    assert looks_traditional("關於做好貧困戶動態管理工作的通知")
+    assert not looks_traditional("关于做好贫困户动态管理工作的通知")
+    assert not looks_traditional("")
+    assert not looks_traditional("ID 4305 phone 139")
+    # one stray Traditional character in a Simplified page is OCR noise, not a script
+    assert not looks_traditional("家庭年人均纯收入低於国家扶贫标准，申请纳入建档立卡贫困户。")
+    assert 0.3 < traditional_share("".join(TRADITIONAL)) < 0.6
+
+
+def test_traditional_page_is_read_again_with_the_traditional_model() -> None:
+    engine = get_engine()
+    page = render_lines(TRADITIONAL, face=TC)
+    reference = "\n".join(TRADITIONAL)
+    first = engine.recognize(prepare_for_ocr(page, "scan"), traditional=False)
+    # chi_sim answers a Traditional page in Simplified characters, with low confidence
+    assert not looks_traditional(first.text)
+    assert suspect_traditional(first)
+    result = ocr_image(page, "scan", engine)
+    assert result.engine == "tesseract:chi_tra"
+    assert looks_traditional(result.text)
+    assert cer(reference, result.text) < 0.08 < cer(reference, first.text)
+
+
+def test_simplified_page_is_read_once() -> None:
+    result = ocr_image(render_lines(SIMPLIFIED), "scan", get_engine())
+    assert result.engine == "tesseract:chi_sim"
