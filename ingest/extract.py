@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from ingest.exceptions import (
@@ -423,7 +425,7 @@ def _embedded_scan(page: Any, name: str, number: int, limits: Limits) -> Image.I
             return None
         if rotation:
             image = image.rotate(-rotation, expand=True)  # /Rotate is clockwise
-        gray_mean = sum(ImageOps.grayscale(image).resize((64, 64)).getdata()) / 4096
+        gray_mean = float(np.asarray(ImageOps.grayscale(image).resize((64, 64))).mean())
         if gray_mean < 90:
             return None  # mostly black: an inverted or masked image; render instead
         image.info["dpi"] = (dpi, dpi)
@@ -564,9 +566,14 @@ def _extract_pdf(
     return Extraction(pages, metadata)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return "\n".join(lines).strip()
+    """Line ends unified, trailing spaces and control characters removed (some PDF
+    producers' Unicode maps make pypdf emit a NUL before every character)."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
 # --------------------------------------------------------------------------- DOCX
