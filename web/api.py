@@ -1,54 +1,99 @@
-"""JSON API mirroring the command line (DESIGN.md's document shape)."""
+"""JSON API: documents and households (DESIGN.md's shapes), and the caller's account.
+
+Every route names its permission (`require`); listings are limited to the caller's
+villages; ID numbers are masked unless the role may see them.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
-from archive.models import Household, Pairing
-from archive.queries import find_documents, get_document
 from archive.serialize import document_json, household_json
+from archive.users import Account
+from web.auth import require
 from web.deps import get_archive, read_session
+from web.downloads import original_response
+from web.lookup import households_query, visible_document, visible_documents
+from web.privacy import mask_household, mask_text
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["档案"])
 SessionDep = Annotated[Session, Depends(read_session)]
+Reader = Annotated[Account, Depends(require("read"))]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未登录或令牌无效"},
+    403: {"description": "角色或所属村不允许"},
+    404: {"description": "不存在"},
+}
 
 
-@router.get("/docs")
+@router.get("/me", tags=["账户"], responses=ERRORS)
+def me(user: Annotated[Account, Depends(require("account"))]) -> dict[str, Any]:
+    """当前用户及其角色、负责的村。"""
+    return user.as_dict()
+
+
+@router.get("/docs", responses=ERRORS)
 def list_docs(
     request: Request,
     session: SessionDep,
+    user: Reader,
     village: str | None = None,
     household: str | None = None,
     doc_type: Annotated[str | None, Query(alias="type")] = None,
     status: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[dict[str, Any]]:
+    """档案文件列表(同 `dangan docs list --json`), 限于本人负责的村。"""
     scheme = get_archive(request).scheme
-    docs = find_documents(
-        session, village=village, household=household, doc_type=doc_type, status=status, limit=limit
+    docs = visible_documents(
+        session,
+        user,
+        village=village,
+        household=household,
+        doc_type=doc_type,
+        status=status,
+        limit=limit,
     )
     return [document_json(d, scheme) for d in docs]
 
 
-@router.get("/docs/{document_id}")
-def show_doc(request: Request, session: SessionDep, document_id: int) -> dict[str, Any]:
-    return document_json(
-        get_document(session, document_id), get_archive(request).scheme, with_text=True
-    )
+@router.get("/docs/{document_id}", responses=ERRORS)
+def show_doc(
+    request: Request, session: SessionDep, user: Reader, document_id: int
+) -> dict[str, Any]:
+    """一件档案及其识别文本(同 `dangan docs show --json`); 含个人信息时记入日志。"""
+    arc = get_archive(request)
+    doc = visible_document(session, user, document_id)
+    data = document_json(doc, arc.scheme, with_text=True)
+    data["text"] = mask_text(data["text"], user)
+    request.app.state.read_journal.record(arc, user, doc, "api")
+    return data
 
 
-@router.get("/households")
-def list_households(session: SessionDep) -> list[dict[str, Any]]:
-    households = session.scalars(
-        select(Household)
-        .options(
-            selectinload(Household.village),
-            selectinload(Household.pairings).selectinload(Pairing.helper),
-        )
-        .order_by(Household.village_id, Household.household_no)
-    )
-    return [household_json(h) for h in households]
+@router.get(
+    "/docs/{document_id}/original",
+    responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=FileResponse,
+)
+def download_original(
+    request: Request, session: SessionDep, user: Reader, document_id: int
+) -> FileResponse:
+    """下载原件(记入日志)。"""
+    arc = get_archive(request)
+    doc = visible_document(session, user, document_id)
+    response = original_response(arc, doc)
+    request.app.state.read_journal.record(arc, user, doc, "download")
+    return response
+
+
+@router.get("/households", responses=ERRORS)
+def list_households(session: SessionDep, user: Reader) -> list[dict[str, Any]]:
+    """建档立卡户及其帮扶责任人, 限于本人负责的村; 身份证号按角色遮蔽。"""
+    return [
+        mask_household(household_json(h), user) for h in session.scalars(households_query(user))
+    ]

@@ -2,46 +2,125 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from archive.context import Archive
-from archive.errors import DanganError, NotFound
 from ingest.inbox import InboxWatcher
 from ingest.worker import WorkerPool
-from web import api, pages
+from web import (
+    api,
+    api_ingest,
+    api_jobs,
+    api_journal,
+    api_review,
+    api_users,
+    auth,
+    errors,
+    pages_browse,
+    pages_dashboard,
+    pages_docs,
+    pages_journal,
+    pages_review,
+    pages_search,
+    pages_upload,
+    pages_users,
+)
+from web.privacy import ReadJournal
+from web.ratelimit import login_limiter
+
+STATIC = Path(__file__).with_name("static")
+
+# No inline scripts: the pages' scripts are files under /static.
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    ),
+}
 
 
 def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
     """The app; `workers` > 0 (or None: one per core) runs the pipeline beside the server."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if workers == 0:
-            yield
-            return
-        stop = threading.Event()
-        InboxWatcher(arc).start_thread(stop)
-        pool = WorkerPool(arc.settings.home, processes=workers).start()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            if workers == 0:
+                yield
+                return
+            stop = threading.Event()
+            InboxWatcher(arc).start_thread(stop)
+            pool = WorkerPool(arc.settings.home, processes=workers).start()
+            try:
+                yield
+            finally:
+                stop.set()
+                pool.stop()
         finally:
-            stop.set()
-            pool.stop()
+            search = getattr(app.state, "search", None)
+            if search is not None:
+                search.close()
 
     app = FastAPI(
-        title="dangan 扶贫档案", version="0.1.0", docs_url="/api/docs-ui", lifespan=lifespan
+        title="dangan 扶贫档案",
+        version="0.1.0",
+        description="扶贫档案管理系统的 JSON 接口, 与命令行 `dangan` 对应。"
+        "认证: 浏览器会话(表单须带 CSRF 令牌)或 `Authorization: Bearer dg_...` API 令牌。",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI would load its scripts from the internet
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.archive = arc
+    app.state.login_limiter = login_limiter()
+    app.state.read_journal = ReadJournal()
 
-    @app.exception_handler(DanganError)
-    async def _dangan_error(_request: Request, exc: DanganError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404 if isinstance(exc, NotFound) else 400)
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/") and "cache-control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
-    app.include_router(api.router)
-    app.include_router(pages.router)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=auth.load_secret(arc.settings.home),
+        session_cookie=auth.SESSION_COOKIE,
+        max_age=auth.SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=False,
+    )
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (api, api_ingest, api_review, api_jobs, api_journal, api_users):
+        app.include_router(module.router)
+    # The search engineer's GET /api/search, once it exists.
+    if importlib.util.find_spec("web.api_search") is not None:
+        app.include_router(importlib.import_module("web.api_search").router)
+    for module in (
+        auth,
+        pages_dashboard,
+        pages_upload,
+        pages_review,
+        pages_browse,
+        pages_docs,
+        pages_search,
+        pages_journal,
+        pages_users,
+    ):
+        app.include_router(module.router)
     return app

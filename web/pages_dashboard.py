@@ -1,0 +1,39 @@
+"""首页: counts by status and village, and the pipeline's progress (htmx polls it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from archive.users import Account
+from web.auth import require
+from web.deps import get_archive
+from web.progress import job_progress, status_counts, village_rows
+from web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Account, Depends(require("dashboard"))]
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: Viewer) -> Response:
+    arc = get_archive(request)
+    with arc.db.read() as session:
+        township = arc.township(session)
+        context = {
+            "township": township.name,
+            "fonds": township.fonds,
+            "villages": village_rows(session, user),
+            "statuses": status_counts(session, user),
+            "progress": job_progress(session),
+        }
+    return render(request, "dashboard.html", context)
+
+
+@router.get("/fragments/progress", response_class=HTMLResponse)
+def progress_fragment(request: Request, user: Viewer) -> Response:
+    with get_archive(request).db.read() as session:
+        progress = job_progress(session)
+    return render(request, "_progress.html", {"progress": progress})

@@ -1,0 +1,142 @@
+"""Personal data in what the web shows: ID numbers masked unless the role allows,
+and every read of an item holding personal data journaled (action "document.read")."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+from archive import journal
+from archive.context import Archive
+from archive.facts import id_numbers
+from archive.idnumber import mask
+from archive.models import Document, Household
+from archive.users import Account
+from web.permissions import can
+
+# 18 characters of digits (a final X), OCR may put single spaces between them;
+# 15-digit first-generation numbers too.
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \t]?){14}(?:(?:\d[ \t]?){2}[\dXx])?(?![0-9A-Za-z])")
+
+
+def full_ids(user: Account | None) -> bool:
+    return can(user, "full_id")
+
+
+def mask_text(text: str | None, user: Account | None) -> str:
+    """Text with every ID-number-like run masked (110***********1234) for roles that
+    may not see them."""
+    if not text:
+        return text or ""
+    if full_ids(user):
+        return text
+    return _ID_LIKE.sub(lambda m: mask(re.sub(r"[ \t]", "", m.group())), text)
+
+
+def mask_id(number: str | None, user: Account | None) -> str | None:
+    if not number or full_ids(user):
+        return number
+    return mask(number)
+
+
+def mask_household(data: dict[str, Any], user: Account | None) -> dict[str, Any]:
+    """household_json with its own and its helpers' ID numbers masked as the role needs."""
+    if full_ids(user):
+        return data
+    return {
+        **data,
+        "id_number": mask_id(data.get("id_number"), user),
+        "helpers": [
+            {**h, "id_number": mask_id(h.get("id_number"), user)} for h in data.get("helpers", [])
+        ],
+    }
+
+
+def has_personal_data(doc: Document) -> bool:
+    """A household's item, or any item whose text holds an ID number."""
+    if doc.household_id is not None:
+        return True
+    return any(id_numbers(page.text) for page in doc.page_rows)
+
+
+class ReadJournal:
+    """Journals reads of personal data. Repeated reads of one thing by one user the
+    same way (e.g. an item's page images) within `quiet_seconds` are one event."""
+
+    def __init__(self, quiet_seconds: float = 600.0) -> None:
+        self.quiet_seconds = quiet_seconds
+        self._last: dict[tuple[str, str, str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def _quiet(self, key: tuple[str, str, str, str]) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(key, -1e9) < self.quiet_seconds:
+                return True
+            if len(self._last) > 50_000:
+                self._last.clear()
+            self._last[key] = now
+            return False
+
+    def record(
+        self, arc: Archive, user: Account, doc: Document, via: str, *, dedupe: bool = False
+    ) -> bool:
+        """Journal `user` reading item `doc` (action "document.read") if it holds
+        personal data; returns whether an event was written."""
+        if not has_personal_data(doc):
+            return False
+        if dedupe and self._quiet((user.username, "document", str(doc.id), via)):
+            return False
+        with arc.db.write() as session:
+            journal.record(
+                session,
+                actor=user.username,
+                action="document.read",
+                entity_type="document",
+                entity_id=doc.id,
+                after={"via": via, "archival_code": doc.archival_code},
+            )
+        return True
+
+    def record_household(self, arc: Archive, user: Account, household: Household) -> bool:
+        """Journal a view of a household's file (its roster data: name, ID number)."""
+        key = (
+            user.username,
+            "household",
+            f"{household.village.code}/{household.household_no}",
+            "page",
+        )
+        if self._quiet(key):
+            return False
+        with arc.db.write() as session:
+            journal.record(
+                session,
+                actor=user.username,
+                action="household.read",
+                entity_type="household",
+                entity_id=household.id,
+                after={
+                    "village_code": household.village.code,
+                    "household_no": household.household_no,
+                    "full_id": full_ids(user),
+                },
+            )
+        return True
+
+
+# An ID number in highlighted HTML: a <mark> may sit between its digits.
+_ID_LIKE_HTML = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d(?:</?mark>)?[ \t]?(?:</?mark>)?){14}"
+    r"(?:(?:\d(?:</?mark>)?[ \t]?(?:</?mark>)?){2}[\dXx])?(?![0-9A-Za-z])"
+)
+
+
+def mask_html(fragment: str | None, user: Account | None) -> str:
+    """`mask_text` for an HTML-escaped snippet with <mark> highlights."""
+    if not fragment:
+        return ""
+    if full_ids(user):
+        return fragment
+    return _ID_LIKE_HTML.sub(lambda m: mask(re.sub(r"</?mark>|[ \t]", "", m.group())), fragment)

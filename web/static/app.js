@@ -1,0 +1,1 @@
+// Shared page behaviour (kept small; page-specific scripts are separate files).
