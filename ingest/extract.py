@@ -215,16 +215,21 @@ def _ocr_page(
 
 @contextlib.contextmanager
 def _pixel_guard(name: str, limits: Limits) -> Iterator[None]:
-    """Pillow's decompression-bomb checks at our limit; both its warning and error refuse."""
+    """Pillow's decompression-bomb check at our limit. Pillow refuses outright at twice
+    the limit (before decoding anything); between one and two times it only warns, and
+    `_check_pixels` refuses with the exact size."""
     old = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             yield
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+    except Image.DecompressionBombError as err:
+        found = re.search(r"\((\d+) pixels\)", str(err))
+        size = f" {int(found.group(1)):,} 像素" if found else ""
         raise LimitExceeded(
-            name, f"图片像素超过上限 {limits.max_image_pixels:,} 像素，疑似“解压炸弹”，已拒绝"
+            name,
+            f"图片尺寸{size}超过上限 {limits.max_image_pixels:,} 像素，疑似“解压炸弹”，已拒绝",
         ) from err
     finally:
         Image.MAX_IMAGE_PIXELS = old
