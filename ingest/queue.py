@@ -11,6 +11,7 @@ writers, which is enough for one office PC.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,10 @@ from sqlalchemy.orm import Session
 from archive.db import Database
 from archive.models import Document, Job, utcnow
 
-DEFAULT_LEASE = dt.timedelta(minutes=10)
+
+def lease_duration() -> dt.timedelta:
+    """How long a lease lasts without a progress report (DANGAN_LEASE_SECONDS, default 600)."""
+    return dt.timedelta(seconds=float(os.environ.get("DANGAN_LEASE_SECONDS", "600")))
 
 
 class LeaseLost(Exception):
@@ -58,12 +62,7 @@ def enqueue(
     return job
 
 
-def lease(
-    db: Database,
-    owner: str,
-    queues: list[str] | None = None,
-    duration: dt.timedelta = DEFAULT_LEASE,
-) -> Leased | None:
+def lease(db: Database, owner: str, queues: list[str] | None = None) -> Leased | None:
     """Take the oldest runnable job: pending, or leased with its lease expired."""
     now = utcnow()
     with db.write() as session:
@@ -90,7 +89,7 @@ def lease(
             return None
         job.status = "leased"
         job.lease_owner = owner
-        job.lease_expires_at = now + duration
+        job.lease_expires_at = now + lease_duration()
         job.attempts += 1
         job.progress_done = 0
         return Leased(job.id, job.document_id, job.step, job.attempts, dict(job.payload or {}))
@@ -148,6 +147,6 @@ def report_progress(db: Database, job_id: int, owner: str, done: int, total: int
             .values(
                 progress_done=done,
                 progress_total=total,
-                lease_expires_at=utcnow() + DEFAULT_LEASE,
+                lease_expires_at=utcnow() + lease_duration(),
             )
         )

@@ -7,7 +7,6 @@ fight the other workers for the same cores.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import multiprocessing as mp
 import os
@@ -26,17 +25,13 @@ from ingest.pipeline import STEPS, StepContext
 log = logging.getLogger("dangan.worker")
 
 
-def lease_duration() -> dt.timedelta:
-    return dt.timedelta(seconds=float(os.environ.get("DANGAN_LEASE_SECONDS", "600")))
-
-
 def owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_one(ctx: StepContext, queues: list[str] | None) -> bool:
     """Lease and run one job; False when there was none to run."""
-    job = queue.lease(ctx.arc.db, ctx.owner, queues, lease_duration())
+    job = queue.lease(ctx.arc.db, ctx.owner, queues)
     if job is None:
         return False
     step = STEPS.get(job.step)
