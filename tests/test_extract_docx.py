@@ -96,3 +96,24 @@ def test_docx_bomb_is_refused(tmp_path: Path) -> None:
         dst.writestr("word/media/filler.bin", bytes(20 * 1024 * 1024))
     with pytest.raises(LimitExceeded, match="压缩炸弹"):
         _extract(path)
+
+
+def test_text_box_is_read_once(tmp_path: Path) -> None:
+    """Word writes a text box twice: as DrawingML (mc:Choice) and as VML (mc:Fallback)."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("正文")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = "<w:txbxContent><w:p><w:r><w:t>编号：017</w:t></w:r></w:p></w:txbxContent>"
+    run = parse_xml(
+        f'<w:r xmlns:w="{w}" xmlns:mc="{mc}"><mc:AlternateContent>'
+        f"<mc:Choice Requires='wps'><w:drawing>{box}</w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict>{box}</w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
+    )
+    paragraph._p.append(run)
+    path = tmp_path / "box.docx"
+    document.save(path)
+    assert _extract(path).pages[0].text == "正文编号：017"

@@ -57,6 +57,12 @@ class RapidOcrEngine:
         }
         from rapidocr import RapidOCR
 
+        try:  # OpenCV, used by RapidOCR for resizing, starts a thread per core otherwise
+            import cv2
+
+            cv2.setNumThreads(1)
+        except ImportError:
+            pass
         self._ocr = RapidOCR(params=params)
         self._lock = threading.Lock()
 
