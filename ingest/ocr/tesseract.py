@@ -1,12 +1,14 @@
 """Tesseract via pytesseract: the ONE place tesseract is run.
 
 `--oem 1 --psm 3` (LSTM, automatic page segmentation): psm 6 (one uniform block) was
-measured to lose form and table content entirely. Simplified text is read with chi_sim;
-Traditional text with chi_tra (measured on a rendered Traditional page: chi_sim 6.7 %
-CER after 繁→简 normalisation, chi_sim+chi_tra 3.8 % at 1.75x the time, chi_tra alone
-3.8 % at the time of chi_sim; on Simplified text chi_sim+chi_tra is 13 % against chi_sim's
-1.5 %, as it answers in Traditional characters). Each call runs one tesseract process
-limited to one thread (OMP_THREAD_LIMIT=1): the worker pool runs one process per core.
+measured to lose form and table content entirely. Simplified text is read with chi_sim,
+Traditional text with chi_tra. Measured on a rendered Traditional A4 page (CER after
+繁→简 normalisation): chi_sim 6.7 %; chi_sim+chi_tra 3.4 % at 1.75x the time of one
+model, and it mixes scripts (6.9 % against the Traditional text itself); chi_tra alone
+3.4 % in Traditional characters at the time of one model. On Simplified text
+chi_sim+chi_tra is 13 % against chi_sim's 1.5 %, as it answers in Traditional
+characters, so it is never the first pass. Each call runs one tesseract process limited
+to one thread (OMP_THREAD_LIMIT=1): the worker pool runs one process per core.
 """
 
 from __future__ import annotations
