@@ -53,7 +53,12 @@ def test_login_sets_a_signed_httponly_samesite_cookie_and_is_journaled(arc, app,
     token = w.csrf_from(client.get("/login").text)
     response = client.post(
         "/login",
-        data={"username": "archivist", "password": w.PASSWORD, "csrf_token": token, "next": "/review"},
+        data={
+            "username": "archivist",
+            "password": w.PASSWORD,
+            "csrf_token": token,
+            "next": "/review",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/review"
@@ -189,16 +194,25 @@ def test_first_run_page_creates_the_admin_from_localhost_only(arc, app):
     assert "只能在运行本系统的电脑上" in page
     refused = remote.post(
         "/setup",
-        data={"username": "boss", "password": "p" * 10, "password2": "p" * 10,
-              "csrf_token": w.csrf_from(page)},
+        data={
+            "username": "boss",
+            "password": "p" * 10,
+            "password2": "p" * 10,
+            "csrf_token": w.csrf_from(page),
+        },
     )
     assert refused.status_code == 403
     local = TestClient(app, client=LOCAL)
     page = local.get("/setup").text
     response = local.post(
         "/setup",
-        data={"username": "boss", "display_name": "乡长", "password": "secret-pass-1",
-              "password2": "secret-pass-1", "csrf_token": w.csrf_from(page)},
+        data={
+            "username": "boss",
+            "display_name": "乡长",
+            "password": "secret-pass-1",
+            "password2": "secret-pass-1",
+            "csrf_token": w.csrf_from(page),
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303

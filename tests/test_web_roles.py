@@ -99,7 +99,9 @@ def _path(template: str, world: w.World) -> str:
     return template.format(filed=world.filed_id, review=world.review_id)
 
 
-def _send(client: TestClient, method: str, path: str, body, csrf: str | None, api: bool, token=None):  # type: ignore[no-untyped-def]
+def _send(
+    client: TestClient, method: str, path: str, body, csrf: str | None, api: bool, token=None
+):  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if method == "GET":
         return client.get(path, headers=headers, follow_redirects=False)
@@ -120,7 +122,9 @@ def _check(response, allowed: bool, what: str) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "action", "body"), PAGES, ids=[f"{m} {p}" for m, p, _, _ in PAGES])
+@pytest.mark.parametrize(
+    ("method", "path", "action", "body"), PAGES, ids=[f"{m} {p}" for m, p, _, _ in PAGES]
+)
 def test_pages(setup: Setup, role, method, path, action, body):  # type: ignore[no-untyped-def]
     url = _path(path, setup.world)
     response = _send(setup.sessions[role], method, url, body, setup.csrf[role], api=False)
@@ -128,7 +132,9 @@ def test_pages(setup: Setup, role, method, path, action, body):  # type: ignore[
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "action", "body"), API, ids=[f"{m} {p}" for m, p, _, _ in API])
+@pytest.mark.parametrize(
+    ("method", "path", "action", "body"), API, ids=[f"{m} {p}" for m, p, _, _ in API]
+)
 def test_api_with_token(setup: Setup, role, method, path, action, body):  # type: ignore[no-untyped-def]
     url = _path(path, setup.world)
     response = _send(
@@ -137,14 +143,18 @@ def test_api_with_token(setup: Setup, role, method, path, action, body):  # type
     _check(response, role in MATRIX[action], f"{role} {method} {url}")
 
 
-@pytest.mark.parametrize(("method", "path", "action", "body"), PAGES, ids=[f"{m} {p}" for m, p, _, _ in PAGES])
+@pytest.mark.parametrize(
+    ("method", "path", "action", "body"), PAGES, ids=[f"{m} {p}" for m, p, _, _ in PAGES]
+)
 def test_pages_anonymous_go_to_login(setup: Setup, method, path, action, body):  # type: ignore[no-untyped-def]
     response = _send(setup.anonymous, method, _path(path, setup.world), body, None, api=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize(("method", "path", "action", "body"), API, ids=[f"{m} {p}" for m, p, _, _ in API])
+@pytest.mark.parametrize(
+    ("method", "path", "action", "body"), API, ids=[f"{m} {p}" for m, p, _, _ in API]
+)
 def test_api_anonymous_is_401(setup: Setup, method, path, action, body):  # type: ignore[no-untyped-def]
     response = _send(setup.anonymous, method, _path(path, setup.world), body, None, api=True)
     assert response.status_code == 401

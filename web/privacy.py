@@ -16,9 +16,18 @@ from archive.models import Document, Household
 from archive.users import Account
 from web.permissions import can
 
-# 18 characters of digits (a final X), OCR may put single spaces between them;
-# 15-digit first-generation numbers too.
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \t]?){14}(?:(?:\d[ \t]?){2}[\dXx])?(?![0-9A-Za-z])")
+
+def _id_pattern(gap: str) -> re.Pattern[str]:
+    """18 characters (17 digits and a digit or X) or 15 digits, with `gap` allowed
+    between characters (OCR puts single spaces there; highlighting puts <mark>)."""
+    digit = rf"\d{gap}"
+    return re.compile(
+        rf"(?<![0-9A-Za-z])(?:(?:{digit}){{17}}[\dXx]|(?:{digit}){{14}}\d)(?![0-9A-Za-z])"
+    )
+
+
+_ID_LIKE = _id_pattern(r"[ \t]?")
+_ID_LIKE_HTML = _id_pattern(r"(?:</?mark>)?[ \t]?(?:</?mark>)?")
 
 
 def full_ids(user: Account | None) -> bool:
@@ -124,13 +133,6 @@ class ReadJournal:
                 },
             )
         return True
-
-
-# An ID number in highlighted HTML: a <mark> may sit between its digits.
-_ID_LIKE_HTML = re.compile(
-    r"(?<![0-9A-Za-z])(?:\d(?:</?mark>)?[ \t]?(?:</?mark>)?){14}"
-    r"(?:(?:\d(?:</?mark>)?[ \t]?(?:</?mark>)?){2}[\dXx])?(?![0-9A-Za-z])"
-)
 
 
 def mask_html(fragment: str | None, user: Account | None) -> str:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from archive import users
 from archive.context import Archive
 from archive.filing import file_document
-from archive.models import Document, Page
+from archive.models import Page
 from tests import factories
 
 PASSWORD = "correct-horse-9"
@@ -77,7 +77,12 @@ def build(arc: Archive) -> World:
         factories.household(session, v3, "018", "李桂芳")
         h21 = factories.household(session, v4, "021", "赵小红")
         filed = _doc(
-            session, arc, v3, h17, "H01", f"贫困户申请书\n申请人: 王建国 身份证号 {ID_WANG}\n因病致贫"
+            session,
+            arc,
+            v3,
+            h17,
+            "H01",
+            f"贫困户申请书\n申请人: 王建国 身份证号 {ID_WANG}\n因病致贫",
         )
         review = _doc(session, arc, v3, None, "H02", "入户调查表\n户主姓名: 李桂芳", "needs_review")
         review.title = "入户调查表"

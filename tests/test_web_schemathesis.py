@@ -1,0 +1,81 @@
+"""Property-based requests against the OpenAPI description: no answer is a 5xx.
+
+Runs in-process (ASGI) as an administrator with an API token, a few examples per
+operation so that the whole run stays well under a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+
+from archive.context import init_archive  # noqa: E402
+from tests.conftest import _empty_all_tables  # noqa: E402
+from tests.e2e import world as w  # noqa: E402
+from web.app import create_app  # noqa: E402
+
+TOKEN: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def web_schema(_migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    _empty_all_tables(_migrated)
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("schemathesis") / "home"
+        mp.setenv("DANGAN_DATABASE_URL", _migrated)
+        mp.setenv("DANGAN_HOME", str(home))
+        arc, _ = init_archive(home, fonds="Z105", township="桑村镇")
+        world = w.build(arc)
+        TOKEN["admin"] = world.tokens["admin"]
+        yield schemathesis.openapi.from_asgi("/api/openapi.json", create_app(arc))
+        arc.close()
+    _empty_all_tables(_migrated)
+
+
+def _unbounded_offset(operation) -> bool:  # type: ignore[no-untyped-def]
+    return any(
+        p.get("name") == "offset" and "maximum" not in p.get("schema", {})
+        for p in operation.definition.raw.get("parameters", [])
+    )
+
+
+def test_no_server_errors(web_schema):  # type: ignore[no-untyped-def]
+    """Every operation, a few generated requests each; collects every 5xx found."""
+    headers = {"Authorization": f"Bearer {TOKEN['admin']}"}
+    failures: list[str] = []
+    statuses: list[int] = []
+    operations = [result.ok() for result in web_schema.get_all_operations()]
+    assert len(operations) >= 15
+    for operation in operations:
+        if _unbounded_offset(operation):
+            # A huge offset aborts the whole process inside tantivy (an allocation of
+            # limit + offset results): reported to the owner of /api/search; tested
+            # again as soon as its `offset` has a maximum.
+            continue
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+        def run(case):  # type: ignore[no-untyped-def]
+            response = case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            statuses.append(response.status_code)
+
+        try:
+            run()
+        except Exception as exc:
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
+    assert not failures, "\n\n".join(failures)
+    # Requests really went through, and some got past validation to the handlers.
+    assert len(statuses) >= 2 * len(operations)
+    assert sum(1 for s in statuses if s < 300) >= len(operations) // 2
