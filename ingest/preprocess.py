@@ -1,8 +1,11 @@
 """Preparing page images for OCR.
 
-Flatbed scans: grayscale, deskew, Otsu binarisation (measured here on rendered pages:
-simplified CER 1.5 % on the clean page; for skewed pages see the tests). Phone photos:
-only EXIF orientation and grayscale; a global threshold harms their uneven lighting.
+Flatbed scans: grayscale, deskew, Otsu binarisation. Phone photos: only EXIF orientation
+and grayscale. Measured here with tesseract chi_sim on an A4 page rendered as a flatbed
+scan (gray paper, noise, bleed-through, 1.5° skew, JPEG): grayscale 2.1 % CER, + deskew
+1.7 %, + Otsu 1.5 %; on a phone-photo-like picture of it (desk around the page, uneven
+light, perspective, blur): grayscale 2.1 %, + deskew 11.6 %, + Otsu 13.9 %: the dark
+desk fools both the skew estimate and a global threshold.
 
 Deskew estimates the angle by projection profiles over ±5° and applies exactly the
 rotation that scored best, with the same function, so the sign cannot slip; it never
