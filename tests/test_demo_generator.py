@@ -24,8 +24,15 @@ except FontMissing:  # pragma: no cover - depends on the machine
 
 SEED = 7
 REQUIRED_RULES = {
-    "MISSING_ITEM", "MEASURE_MISMATCH", "INCOME_MISMATCH", "MEMBERS_MISMATCH", "ID_INVALID",
-    "HELPER_OVERLOAD", "PAIRING_BEFORE_IDENTIFICATION", "NOTICE_TOO_SHORT", "MEETING_GAP",
+    "MISSING_ITEM",
+    "MEASURE_MISMATCH",
+    "INCOME_MISMATCH",
+    "MEMBERS_MISMATCH",
+    "ID_INVALID",
+    "HELPER_OVERLOAD",
+    "PAIRING_BEFORE_IDENTIFICATION",
+    "NOTICE_TOO_SHORT",
+    "MEETING_GAP",
 }
 
 
@@ -37,8 +44,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _roster(root: Path) -> list[dict[str, Any]]:
@@ -59,8 +69,7 @@ def _parts(gt: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return [(f, p) for f in gt["files"] for p in f["parts"]]
 
 
-def test_same_seed_same_bytes(built: tuple[Path, dict[str, Any]],
-                              tmp_path: Path) -> None:
+def test_same_seed_same_bytes(built: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     out, _ = built
     build_township(tmp_path, seed=SEED, villages=1, households_per_village=3, workers=2)
     first, second = _hashes(out), _hashes(tmp_path)
@@ -82,8 +91,7 @@ def test_every_file_in_the_ground_truth_exists(built: tuple[Path, dict[str, Any]
             assert p["village_code"] == "001"
             assert (p["household_no"] is None) == p["doc_type"].startswith("V")
             assert re.fullmatch(r"\d{4}-\d\d-\d\d", p["date"])
-            assert len(p["text"]) == (1 if f["form"] in ("docx", "photo") else
-                                      _count(p["pages"]))
+            assert len(p["text"]) == (1 if f["form"] in ("docx", "photo") else _count(p["pages"]))
     forms = {f["form"] for f in gt["files"]}
     assert forms == {"scan", "phone", "pdf_image", "pdf_text", "docx", "photo"}
     assert any(f["traditional"] for f in gt["files"])
@@ -110,9 +118,13 @@ def test_id_numbers_valid_except_the_planted_one(built: tuple[Path, dict[str, An
 
 
 def _household_text(gt: dict[str, Any], village: str, household: str, doc_type: str) -> str:
-    return "\n".join("\n".join(p["text"]) for _, p in _parts(gt)
-                     if p["village_code"] == village and p["household_no"] == household
-                     and p["doc_type"] == doc_type)
+    return "\n".join(
+        "\n".join(p["text"])
+        for _, p in _parts(gt)
+        if p["village_code"] == village
+        and p["household_no"] == household
+        and p["doc_type"] == doc_type
+    )
 
 
 def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) -> None:
@@ -136,8 +148,11 @@ def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) 
             assert f"{f['year']}年{f['manual_income']}" in manual
         elif rule == "MEASURE_MISMATCH":
             assert f["manual"] in _squash(_household_text(gt, *key, "H07"))
-            logs = [p for _, p in _parts(gt) if p["doc_type"] == "V03"
-                    and p["village_code"] == f["village_code"]]
+            logs = [
+                p
+                for _, p in _parts(gt)
+                if p["doc_type"] == "V03" and p["village_code"] == f["village_code"]
+            ]
             log_text = _squash("".join("".join(p["text"]) for p in logs))
             assert _squash(f["log"]) in log_text
             assert _squash(f["manual"]) not in log_text
@@ -155,13 +170,17 @@ def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) 
             assert row["帮扶责任人"] is None
         elif rule == "NOTICE_TOO_SHORT":
             assert f["days"] < 7
-            notices = [p for _, p in _parts(gt) if p["doc_type"] == "V05"
-                       and p["date"] == f["start"]]
+            notices = [
+                p for _, p in _parts(gt) if p["doc_type"] == "V05" and p["date"] == f["start"]
+            ]
             assert notices
             assert f["files"]
         elif rule == "MEETING_GAP":
-            minutes = [p for _, p in _parts(gt) if p["doc_type"] == "V02"
-                       and p["village_code"] == f["village_code"]]
+            minutes = [
+                p
+                for _, p in _parts(gt)
+                if p["doc_type"] == "V02" and p["village_code"] == f["village_code"]
+            ]
             assert len(minutes) == 11
             assert not any(p["date"].startswith(f["month"]) for p in minutes)
         else:  # pragma: no cover
@@ -285,7 +304,16 @@ def test_text_only_items_are_deterministic() -> None:
     a = list(iter_text_items(600, SEED))
     assert a == list(iter_text_items(600, SEED))
     assert len(a) == 600
-    assert {"title", "text", "doc_type", "village_code", "household_no", "head_name",
-            "id_numbers", "date", "year"} <= set(a[0])
+    assert {
+        "title",
+        "text",
+        "doc_type",
+        "village_code",
+        "household_no",
+        "head_name",
+        "id_numbers",
+        "date",
+        "year",
+    } <= set(a[0])
     assert any(i["traditional"] for i in a)
     assert all(i["text"].splitlines()[0] for i in a)

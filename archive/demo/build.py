@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import random
@@ -69,9 +70,20 @@ FEEDER_SHARE = 0.35
 FEEDER_GROUPS = (("H01", "H02", "H03"), ("H04", "H05", "H06"), ("H02", "H03"), ("H04", "H06"))
 
 _SHORT = {
-    "H01": "申请书", "H02": "入户调查表", "H03": "评议表", "H04": "审批表", "H05": "信息采集表",
-    "H06": "告知书", "H07": "扶贫手册", "H08": "结对帮扶登记表", "H09": "脱贫计划落实情况",
-    "H11": "收入调查表", "H12": "联系卡", "H13": "脱贫验收表", "H15": "身份证", "H16": "走访照片",
+    "H01": "申请书",
+    "H02": "入户调查表",
+    "H03": "评议表",
+    "H04": "审批表",
+    "H05": "信息采集表",
+    "H06": "告知书",
+    "H07": "扶贫手册",
+    "H08": "结对帮扶登记表",
+    "H09": "脱贫计划落实情况",
+    "H11": "收入调查表",
+    "H12": "联系卡",
+    "H13": "脱贫验收表",
+    "H15": "身份证",
+    "H16": "走访照片",
 }
 
 
@@ -135,8 +147,9 @@ class GroundTruth:
 
 
 def _when(rng: random.Random, day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59),
-                       rng.randint(0, 59))
+    return dt.datetime(
+        day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59), rng.randint(0, 59)
+    )
 
 
 class _Namer:
@@ -151,7 +164,9 @@ class _Namer:
     def name(self, folder: str, spec: FileSpec) -> str:
         rng = self.rng
         doc = spec.parts[0].doc
-        ext = {"jpg": ".jpg", "png": ".png", "tif": ".tif", "pdf": ".pdf", "docx": ".docx"}[spec.fmt]
+        ext = {"jpg": ".jpg", "png": ".png", "tif": ".tif", "pdf": ".pdf", "docx": ".docx"}[
+            spec.fmt
+        ]
         when = spec.taken or spec.digitized or _when(rng, doc.date)
         descriptive = rng.random() < 0.45
         if len(spec.parts) > 1:
@@ -165,16 +180,27 @@ class _Namer:
             if len(spec.parts) > 1:
                 base = head + "、".join(_SHORT[p.doc.doc_type] for p in spec.parts)
         elif spec.form in ("phone", "photo"):
-            base = rng.choice((f"IMG_{when:%Y%m%d_%H%M%S}", f"mmexport{int(when.timestamp())}",
-                               f"IMG{when:%Y%m%d%H%M%S}"))
+            base = rng.choice(
+                (
+                    f"IMG_{when:%Y%m%d_%H%M%S}",
+                    f"mmexport{int(when.timestamp())}",
+                    f"IMG{when:%Y%m%d%H%M%S}",
+                )
+            )
         elif spec.form == "docx":
             base = rng.choice((doc.form_title, "新建 Microsoft Word 文档", doc.title))
         elif spec.form == "pdf_text":
             base = rng.choice((doc.title, doc.form_title))
         else:
             self.scan_no += 1
-            base = rng.choice((f"扫描件{self.scan_no:04d}", f"Scan{self.scan_no:04d}",
-                               f"{when:%Y%m%d%H%M%S}", f"DOC{self.scan_no:05d}"))
+            base = rng.choice(
+                (
+                    f"扫描件{self.scan_no:04d}",
+                    f"Scan{self.scan_no:04d}",
+                    f"{when:%Y%m%d%H%M%S}",
+                    f"DOC{self.scan_no:05d}",
+                )
+            )
         name = base + ext
         k = 2
         while f"{folder}/{name}" in self.taken:
@@ -195,6 +221,19 @@ def _scan_settings(spec: FileSpec, rng: random.Random) -> None:
     spec.dpi = rng.choices((200, 250, 300), weights=(55, 10, 35))[0]
     spec.quality = rng.randint(60, 85)
     spec.mode = rng.choices(("RGB", "L", "1"), weights=(50, 35, 15))[0]
+    if spec.mode == "1" and spec.form == "pdf_image":
+        spec.mode = "L"  # Pillow writes PDF pages as JPEG: black-and-white ones stay grey
+
+
+def shape_for_files(files: int) -> tuple[int, int]:
+    """(villages, households per village) for a rendered corpus of about ``files`` files
+    (a household file holds about 14, a village's own records about 50)."""
+    per_village = 10 if files < 3000 else 30
+    villages = max(1, round(files / (per_village * 14 + 50)))
+    while villages > 999:
+        per_village *= 2
+        villages = max(1, round(files / (per_village * 14 + 50)))
+    return villages, per_village
 
 
 def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
@@ -208,12 +247,18 @@ def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
             folder = f"{vdir}/{hh.household_no}_{hh.head.name}"
             docs = household_documents(t, v, hh, seed)
             if hh.visits and rng.random() < 0.4:
-                extra = h16_photo(t, v, hh, random.Random(f"photo2:{seed}:{hh.key}"),
-                                  date=rng.choice(hh.visits).date)
+                extra = h16_photo(
+                    t,
+                    v,
+                    hh,
+                    random.Random(f"photo2:{seed}:{hh.key}"),
+                    date=rng.choice(hh.visits).date,
+                )
                 docs.append(extra)
             feeder: tuple[str, ...] = ()
-            if rng.random() < FEEDER_SHARE or (not any(len(s.parts) > 1 for s in specs)
-                                               and hh is v.households[-1]):
+            if rng.random() < FEEDER_SHARE or (
+                not any(len(s.parts) > 1 for s in specs) and hh is v.households[-1]
+            ):
                 present = {d.doc_type for d in docs}
                 groups = [g for g in FEEDER_GROUPS if set(g) <= present]
                 if groups:
@@ -238,8 +283,10 @@ def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
                     first += part.page_count
                 spec = FileSpec("", "pdf_image", "pdf", feeder_parts)
                 _scan_settings(spec, rng)
-                spec.digitized = _when(rng, max(p.doc.date for p in feeder_parts)
-                                       + dt.timedelta(days=rng.randint(1, 30)))
+                spec.digitized = _when(
+                    rng,
+                    max(p.doc.date for p in feeder_parts) + dt.timedelta(days=rng.randint(1, 30)),
+                )
                 spec.path = namer.name(folder, spec)
                 specs.append(spec)
         folder = f"{vdir}/村级"
@@ -247,14 +294,24 @@ def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
             specs_rng = random.Random(f"form:{seed}:{v.code}:{doc.doc_type}:{doc.title}")
             if specs_rng.random() < TRADITIONAL_SHARE:
                 doc = traditional(doc)
-            specs.append(_doc_spec(doc, layout(doc), specs_rng, folder, namer, v.archivist,
-                                   gps=(v.lat, v.lon)))
+            specs.append(
+                _doc_spec(
+                    doc, layout(doc), specs_rng, folder, namer, v.archivist, gps=(v.lat, v.lon)
+                )
+            )
     _ensure_variety(specs, seed)
     return specs
 
 
-def _doc_spec(doc: Document, pages: list[Page], rng: random.Random, folder: str, namer: _Namer,
-              author: str, gps: tuple[float, float] | None = None) -> FileSpec:
+def _doc_spec(
+    doc: Document,
+    pages: list[Page],
+    rng: random.Random,
+    folder: str,
+    namer: _Namer,
+    author: str,
+    gps: tuple[float, float] | None = None,
+) -> FileSpec:
     form = _choose_form(doc, rng, len(pages))
     spec = FileSpec("", form, "pdf", [Part(doc, pages)], author=author)
     spec.digitized = _when(rng, doc.date + dt.timedelta(days=rng.randint(0, 25)))
@@ -276,8 +333,14 @@ def _doc_spec(doc: Document, pages: list[Page], rng: random.Random, folder: str,
         posted = doc.doc_type == "V05"
         day = doc.date + dt.timedelta(days=rng.randint(0, 1) if posted else rng.randint(0, 40))
         spec.taken = _when(rng, day)
-        spec.gps = (round(gps[0] + rng.uniform(-0.002, 0.002), 6),
-                    round(gps[1] + rng.uniform(-0.002, 0.002), 6)) if gps and posted else None
+        spec.gps = (
+            (
+                round(gps[0] + rng.uniform(-0.002, 0.002), 6),
+                round(gps[1] + rng.uniform(-0.002, 0.002), 6),
+            )
+            if gps and posted
+            else None
+        )
     elif form == "pdf_image":
         _scan_settings(spec, rng)
     elif form == "docx":
@@ -286,13 +349,16 @@ def _doc_spec(doc: Document, pages: list[Page], rng: random.Random, folder: str,
     return spec
 
 
-def _photo_spec(t: Township, v: Any, doc: Document, rng: random.Random, folder: str,
-                namer: _Namer) -> FileSpec:
+def _photo_spec(
+    t: Township, v: Any, doc: Document, rng: random.Random, folder: str, namer: _Namer
+) -> FileSpec:
     spec = FileSpec("", "photo", "jpg", [Part(doc, [])])
     spec.quality = rng.randint(80, 92)
     spec.taken = _when(rng, doc.date)
-    spec.gps = (round(v.lat + rng.uniform(-0.003, 0.003), 6),
-                round(v.lon + rng.uniform(-0.003, 0.003), 6))
+    spec.gps = (
+        round(v.lat + rng.uniform(-0.003, 0.003), 6),
+        round(v.lon + rng.uniform(-0.003, 0.003), 6),
+    )
     if rng.random() < 0.45:
         spec.stamp = f"{doc.date:%Y/%m/%d}"
     spec.path = namer.name(folder, spec)
@@ -303,17 +369,24 @@ def _ensure_variety(specs: list[FileSpec], seed: int) -> None:
     """Small corpora still get every form (and a Traditional document)."""
     rng = random.Random(f"variety:{seed}")
     have = {s.form for s in specs}
-    wants = [("pdf_text", {"H05", "H09", "V04", "V05", "V07", "H08"}),
-             ("docx", {"H05", "H08", "H09", "H11", "V02", "V07"}),
-             ("phone", {"H06", "H12", "V05"}),
-             ("scan", {"H01", "H02", "H03", "H04"}),
-             ("pdf_image", {"H07", "H02", "H03"})]
+    wants = [
+        ("pdf_text", {"H05", "H09", "V04", "V05", "V07", "H08"}),
+        ("docx", {"H05", "H08", "H09", "H11", "V02", "V07"}),
+        ("phone", {"H06", "H12", "V05"}),
+        ("scan", {"H01", "H02", "H03", "H04"}),
+        ("pdf_image", {"H07", "H02", "H03"}),
+    ]
     for form, types in wants:
         if form in have:
             continue
-        pool = [s for s in specs if len(s.parts) == 1 and s.form not in ("photo",)
-                and s.parts[0].doc.doc_type in types
-                and sum(1 for x in specs if x.form == s.form) > 1]
+        pool = [
+            s
+            for s in specs
+            if len(s.parts) == 1
+            and s.form not in ("photo",)
+            and s.parts[0].doc.doc_type in types
+            and sum(1 for x in specs if x.form == s.form) > 1
+        ]
         if form == "phone":
             pool = [s for s in pool if len(s.parts[0].pages) == 1]
         if not pool:
@@ -321,8 +394,13 @@ def _ensure_variety(specs: list[FileSpec], seed: int) -> None:
         s = rng.choice(pool)
         folder = s.path.rsplit("/", 1)[0]
         s.form = form
-        s.fmt = {"pdf_text": "pdf", "docx": "docx", "phone": "jpg", "scan": "jpg",
-                 "pdf_image": "pdf"}[form]
+        s.fmt = {
+            "pdf_text": "pdf",
+            "docx": "docx",
+            "phone": "jpg",
+            "scan": "jpg",
+            "pdf_image": "pdf",
+        }[form]
         if form in ("scan", "pdf_image"):
             _scan_settings(s, rng)
             if s.mode == "1":
@@ -359,12 +437,25 @@ def render_file(spec: FileSpec, seed: int) -> bytes:
                 from archive.demo.tradmap import to_traditional
 
                 banner = to_traditional(banner)
-        img = R.work_photo(rng, stamp=spec.stamp, banner=banner,
-                           size=rng.choice(((1600, 1200), (1440, 1080), (1920, 1440))))
-        make, model = rng.choice((("HUAWEI", "VOG-AL10"), ("Xiaomi", "MI 8"),
-                                  ("OPPO", "OPPO R11"), ("vivo", "vivo X21A")))
-        return R.save_jpeg(img, quality=spec.quality,
-                           exif=R.exif_bytes(spec.taken, make=make, model=model, gps=spec.gps))
+        img = R.work_photo(
+            rng,
+            stamp=spec.stamp,
+            banner=banner,
+            size=rng.choice(((1600, 1200), (1440, 1080), (1920, 1440))),
+        )
+        make, model = rng.choice(
+            (
+                ("HUAWEI", "VOG-AL10"),
+                ("Xiaomi", "MI 8"),
+                ("OPPO", "OPPO R11"),
+                ("vivo", "vivo X21A"),
+            )
+        )
+        return R.save_jpeg(
+            img,
+            quality=spec.quality,
+            exif=R.exif_bytes(spec.taken, make=make, model=model, gps=spec.gps),
+        )
     if spec.form == "docx":
         from archive.demo.office import write_docx
 
@@ -374,10 +465,14 @@ def render_file(spec: FileSpec, seed: int) -> bytes:
         from archive.demo.pdftext import write_text_pdf
 
         assert spec.digitized is not None
-        return write_text_pdf(spec.parts[0].pages, title=doc.title,
-                              author=spec.author or "Administrator", when=spec.digitized,
-                              traditional=doc.traditional,
-                              creator=rng.choice(("Microsoft Word", "WPS 文字")))
+        return write_text_pdf(
+            spec.parts[0].pages,
+            title=doc.title,
+            author=spec.author or "Administrator",
+            when=spec.digitized,
+            traditional=doc.traditional,
+            creator=rng.choice(("Microsoft Word", "WPS 文字")),
+        )
     if spec.form == "phone":
         assert spec.taken is not None
         page = spec.parts[0].pages[0]
@@ -385,22 +480,35 @@ def render_file(spec: FileSpec, seed: int) -> bytes:
         dpi = round(canvas * 0.95 / (page.width / 72))
         img = R.draw_page(page, dpi, rng, traditional=doc.traditional, paper=(246, 244, 236))
         img = R.phone_effects(img, rng, canvas_width=canvas)
-        make, model = rng.choice((("HUAWEI", "VOG-AL10"), ("Xiaomi", "Redmi Note 5"),
-                                  ("OPPO", "OPPO A57"), ("vivo", "vivo Y66")))
-        return R.save_jpeg(img, quality=spec.quality,
-                           exif=R.exif_bytes(spec.taken, make=make, model=model, gps=spec.gps))
+        make, model = rng.choice(
+            (
+                ("HUAWEI", "VOG-AL10"),
+                ("Xiaomi", "Redmi Note 5"),
+                ("OPPO", "OPPO A57"),
+                ("vivo", "vivo Y66"),
+            )
+        )
+        return R.save_jpeg(
+            img,
+            quality=spec.quality,
+            exif=R.exif_bytes(spec.taken, make=make, model=model, gps=spec.gps),
+        )
     # scans: single images, multi-page TIFFs, image-only PDFs (feeder scans included)
     assert spec.dpi is not None
     mode = "L" if spec.mode == "1" else spec.mode
-    if spec.form == "pdf_image" and spec.mode == "1":
-        mode = "L"  # Pillow writes JPEG pages into PDFs: keep them grey
     images = []
     for part in spec.parts:
         for page in part.pages:
             size = (round(page.width * spec.dpi / 72), round(page.height * spec.dpi / 72))
-            img = R.draw_page(page, spec.dpi, rng, mode=mode, traditional=part.doc.traditional,
-                              skew=rng.uniform(-1.5, 1.5),
-                              background=R.scan_paper(size, mode, rng))
+            img = R.draw_page(
+                page,
+                spec.dpi,
+                rng,
+                mode=mode,
+                traditional=part.doc.traditional,
+                skew=rng.uniform(-1.5, 1.5),
+                background=R.scan_paper(size, mode, rng),
+            )
             img = R.scan_effects(img, rng, spec.dpi)
             if spec.mode == "1" and spec.form == "scan":
                 img = R.bitonal(img, rng)
@@ -443,21 +551,24 @@ def file_entry(spec: FileSpec) -> dict[str, Any]:
             text = [spec.stamp or ""]
         else:
             text = [p.text for p in part.pages]
-        parts.append({
-            "doc_type": d.doc_type,
-            "village_code": d.village_code,
-            "village": d.village,
-            "household_no": d.household_no,
-            "head_name": d.head_name,
-            "date": d.date.isoformat(),
-            "title": d.title,
-            "form_title": d.form_title,
-            "pages": _page_range(part.first_page, 1 if spec.form in ("docx", "photo")
-                                 else part.page_count),
-            "traditional": d.traditional,
-            "id_numbers": d.id_numbers,
-            "text": text,
-        })
+        parts.append(
+            {
+                "doc_type": d.doc_type,
+                "village_code": d.village_code,
+                "village": d.village,
+                "household_no": d.household_no,
+                "head_name": d.head_name,
+                "date": d.date.isoformat(),
+                "title": d.title,
+                "form_title": d.form_title,
+                "pages": _page_range(
+                    part.first_page, 1 if spec.form in ("docx", "photo") else part.page_count
+                ),
+                "traditional": d.traditional,
+                "id_numbers": d.id_numbers,
+                "text": text,
+            }
+        )
     entry: dict[str, Any] = {
         "path": spec.path,
         "form": spec.form,
@@ -480,36 +591,53 @@ def _households(t: Township) -> list[dict[str, Any]]:
     out = []
     for hh in t.households():
         row = roster_row(t, hh)
-        out.append({
-            "village_code": hh.village_code,
-            "village": hh.village,
-            "household_no": hh.household_no,
-            "head_name": hh.head.name,
-            "id_number": hh.head.id_number,
-            "roster_id_number": row["身份证号"],
-            "members": hh.size,
-            "roster_members": row["家庭人口"],
-            "member_list": [{"name": m.name, "relation": m.relation, "sex": m.sex,
-                             "id_number": m.id_number} for m in hh.members],
-            "cause": hh.cause,
-            "identified_year": hh.identified_year,
-            "identified_date": hh.identified_date.isoformat() if hh.identified_date else None,
-            "exit_year": hh.exit_year,
-            "helper": None if hh.helper is None else {
-                "name": hh.helper.name, "id_number": hh.helper.id_number,
-                "unit": hh.helper.unit, "post": hh.helper.post, "phone": hh.helper.phone},
-            "roster_has_helper": row["帮扶责任人"] is not None,
-            "pairing_start": hh.pairing_start.isoformat() if hh.pairing_start else None,
-            "pairing_end": hh.pairing_end.isoformat() if hh.pairing_end else None,
-            "phone": hh.phone,
-            "income": hh.incomes.get(t.record_year),
-            "income_year": t.record_year,
-            "incomes": {str(y): v for y, v in sorted(hh.incomes.items())},
-            "measures": [{"date": m.date.isoformat(), "category": m.category,
-                          "content": m.content, "amount": m.amount} for m in hh.measures],
-            "required_items": list(required_items(hh)),
-            "missing_items": sorted(hh.missing),
-        })
+        out.append(
+            {
+                "village_code": hh.village_code,
+                "village": hh.village,
+                "household_no": hh.household_no,
+                "head_name": hh.head.name,
+                "id_number": hh.head.id_number,
+                "roster_id_number": row["身份证号"],
+                "members": hh.size,
+                "roster_members": row["家庭人口"],
+                "member_list": [
+                    {"name": m.name, "relation": m.relation, "sex": m.sex, "id_number": m.id_number}
+                    for m in hh.members
+                ],
+                "cause": hh.cause,
+                "identified_year": hh.identified_year,
+                "identified_date": hh.identified_date.isoformat() if hh.identified_date else None,
+                "exit_year": hh.exit_year,
+                "helper": None
+                if hh.helper is None
+                else {
+                    "name": hh.helper.name,
+                    "id_number": hh.helper.id_number,
+                    "unit": hh.helper.unit,
+                    "post": hh.helper.post,
+                    "phone": hh.helper.phone,
+                },
+                "roster_has_helper": row["帮扶责任人"] is not None,
+                "pairing_start": hh.pairing_start.isoformat() if hh.pairing_start else None,
+                "pairing_end": hh.pairing_end.isoformat() if hh.pairing_end else None,
+                "phone": hh.phone,
+                "income": hh.incomes.get(t.record_year),
+                "income_year": t.record_year,
+                "incomes": {str(y): v for y, v in sorted(hh.incomes.items())},
+                "measures": [
+                    {
+                        "date": m.date.isoformat(),
+                        "category": m.category,
+                        "content": m.content,
+                        "amount": m.amount,
+                    }
+                    for m in hh.measures
+                ],
+                "required_items": list(required_items(hh)),
+                "missing_items": sorted(hh.missing),
+            }
+        )
     return out
 
 
@@ -521,15 +649,25 @@ def _fault_files(faults: list[Fault], specs: list[FileSpec]) -> None:
             by_household.setdefault((p.doc.village_code, p.doc.household_no), []).append(s)
 
     def files(village: str, household: str | None, types: set[str]) -> list[str]:
-        return sorted({s.path for s in by_household.get((village, household), [])
-                       for p in s.parts if p.doc.doc_type in types})
+        return sorted(
+            {
+                s.path
+                for s in by_household.get((village, household), [])
+                for p in s.parts
+                if p.doc.doc_type in types
+            }
+        )
 
     for f in faults:
         if f.rule == "MEASURE_MISMATCH":
             month = int(f.extra["date"][5:7])
             f.files = files(f.village_code, f.household_no, {"H07"})
-            f.files += [s.path for s in by_household.get((f.village_code, None), [])
-                        for p in s.parts if p.doc.doc_type == "V03" and p.doc.date.month == month]
+            f.files += [
+                s.path
+                for s in by_household.get((f.village_code, None), [])
+                for p in s.parts
+                if p.doc.doc_type == "V03" and p.doc.date.month == month
+            ]
         elif f.rule in ("INCOME_MISMATCH", "MEMBERS_MISMATCH"):
             f.files = [*files(f.village_code, f.household_no, {"H07", "H05", "H11"}), "roster.xlsx"]
         elif f.rule == "PAIRING_BEFORE_IDENTIFICATION":
@@ -538,9 +676,12 @@ def _fault_files(faults: list[Fault], specs: list[FileSpec]) -> None:
             f.files = ["roster.xlsx"]
         elif f.rule == "NOTICE_TOO_SHORT":
             start = f.extra["start"]
-            f.files = [s.path for s in by_household.get((f.village_code, None), [])
-                       for p in s.parts if p.doc.doc_type == "V05"
-                       and p.doc.date.isoformat() == start]
+            f.files = [
+                s.path
+                for s in by_household.get((f.village_code, None), [])
+                for p in s.parts
+                if p.doc.doc_type == "V05" and p.doc.date.isoformat() == start
+            ]
 
 
 # -- the build -----------------------------------------------------------------------
@@ -615,11 +756,22 @@ def build_township(
         forms[e["form"]] = forms.get(e["form"], 0) + 1
     gt = GroundTruth(
         seed=seed,
-        township={"fonds": t.fonds, "name": t.name, "county": t.county,
-                  "record_year": str(t.record_year)},
-        villages=[{"code": v.code, "name": v.name, "secretary": v.secretary,
-                   "archivist": v.archivist, "first_secretary": v.first_secretary}
-                  for v in t.villages],
+        township={
+            "fonds": t.fonds,
+            "name": t.name,
+            "county": t.county,
+            "record_year": str(t.record_year),
+        },
+        villages=[
+            {
+                "code": v.code,
+                "name": v.name,
+                "secretary": v.secretary,
+                "archivist": v.archivist,
+                "first_secretary": v.first_secretary,
+            }
+            for v in t.villages
+        ],
         households=_households(t),
         files=files,
         faults=[f.as_dict() for f in faults],
@@ -634,3 +786,41 @@ def build_township(
     )
     (out_dir / "ground_truth.json").write_text(gt.to_json() + "\n", encoding="utf-8")
     return gt
+
+
+def render_samples(out_dir: Path, seed: int = 2018) -> list[Path]:
+    """Two sample images for the docs: a flatbed scan of an approval form (colour,
+    200 dpi, crooked, with a seal and hand-filled values) and a phone photo of a
+    posted 公示. PNG, so the look is shown without another round of JPEG."""
+    from archive.demo import render as R
+    from archive.demo.forms import v05_notice
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t = make_township(seed, 1, 4)
+    v = t.villages[0]
+    hh = v.households[0]
+    doc = next(d for d in household_documents(t, v, hh, seed) if d.doc_type == "H04")
+    page = layout(doc)[0]
+    rng = random.Random(f"sample:{seed}:scan")
+    dpi = 200
+    size = (round(page.width * dpi / 72), round(page.height * dpi / 72))
+    img = R.draw_page(
+        page, dpi, rng, mode="RGB", skew=0.9, background=R.scan_paper(size, "RGB", rng)
+    )
+    img = R.scan_effects(img, rng, dpi)
+    # what a JPEG-saving scanner leaves, then kept losslessly
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(R.save_jpeg(img, quality=72, dpi=dpi)))
+    scan = out_dir / "scan_page.png"
+    img.save(scan, "PNG", dpi=(dpi, dpi), optimize=True)
+    rng = random.Random(f"sample:{seed}:phone")
+    notice = v05_notice(t, v, v.batches[0], "notice1", rng)
+    page = layout(notice)[0]
+    img = R.draw_page(page, 150, rng, paper=(246, 244, 236))
+    img = R.phone_effects(img, rng, canvas_width=1080)
+    img = Image.open(io.BytesIO(R.save_jpeg(img, quality=85)))
+    phone = out_dir / "phone_photo.png"
+    img.save(phone, "PNG", optimize=True)
+    return [scan, phone]

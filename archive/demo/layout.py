@@ -73,8 +73,9 @@ def font_file(key: str) -> Path:
             return p
     if key == "bold":
         return font_file("sans")
-    raise FontMissing(f"CJK font {name} not found (install fonts-noto-cjk or set "
-                      "DANGAN_DEMO_FONT_DIR)")
+    raise FontMissing(
+        f"CJK font {name} not found (install fonts-noto-cjk or set DANGAN_DEMO_FONT_DIR)"
+    )
 
 
 def face_index(traditional: bool) -> int:
@@ -83,8 +84,9 @@ def face_index(traditional: bool) -> int:
 
 @lru_cache(maxsize=256)
 def pil_font(key: str, px: int, traditional: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_file(key)), px, index=face_index(traditional),
-                              layout_engine=ImageFont.Layout.BASIC)
+    return ImageFont.truetype(
+        str(font_file(key)), px, index=face_index(traditional), layout_engine=ImageFont.Layout.BASIC
+    )
 
 
 _ADVANCES: dict[tuple[str, bool], dict[str, float]] = {}
@@ -203,8 +205,9 @@ class _Layout:
     def adv(self, ch: str, font: str) -> float:
         return advance(font, ch, self.trad)
 
-    def wrap(self, chars: list[tuple[str, str]], width: float, size: float,
-             first_indent: float = 0.0) -> list[list[tuple[str, str]]]:
+    def wrap(
+        self, chars: list[tuple[str, str]], width: float, size: float, first_indent: float = 0.0
+    ) -> list[list[tuple[str, str]]]:
         lines: list[list[tuple[str, str]]] = [[]]
         used = first_indent
         for tok in _tokens(chars):
@@ -226,8 +229,9 @@ class _Layout:
             used += tw
         return lines
 
-    def place_line(self, line: list[tuple[str, str]], x: float, baseline: float,
-                   size: float) -> float:
+    def place_line(
+        self, line: list[tuple[str, str]], x: float, baseline: float, size: float
+    ) -> float:
         """Place one line's runs from x; returns the end x."""
         i = 0
         while i < len(line):
@@ -344,7 +348,7 @@ class _Layout:
         value(40, 66, f"{card.birth.year}年{card.birth.month}月{card.birth.day}日")
         label(14, 86, "住址")
         for k in range(0, len(card.address), 12):
-            value(40, 86 + (k // 12) * 12, card.address[k:k + 12], 9)
+            value(40, 86 + (k // 12) * 12, card.address[k : k + 12], 9)
         label(14, 136, "公民身份号码")
         value(72, 137, card.id_number, 11, "sans")
         # back: emblem, title, authority, validity

@@ -33,8 +33,10 @@ def stable_zip(data: bytes, when: dt.datetime) -> bytes:
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 body = _CORE_DATE.sub(lambda m: m.group(1) + stamp + m.group(3), body)
-            zi = zipfile.ZipInfo(info.filename, date_time=(when.year, when.month, when.day,
-                                                           when.hour, when.minute, when.second))
+            zi = zipfile.ZipInfo(
+                info.filename,
+                date_time=(when.year, when.month, when.day, when.hour, when.minute, when.second),
+            )
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             dst.writestr(zi, body)
@@ -70,9 +72,10 @@ def write_docx(doc: Document, *, author: str, when: dt.datetime) -> bytes:
     for block in doc.blocks:
         if isinstance(block, Para):
             p = d.add_paragraph()
-            p.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER,
-                           "right": WD_ALIGN_PARAGRAPH.RIGHT}.get(block.align,
-                                                                  WD_ALIGN_PARAGRAPH.LEFT)
+            p.alignment = {
+                "center": WD_ALIGN_PARAGRAPH.CENTER,
+                "right": WD_ALIGN_PARAGRAPH.RIGHT,
+            }.get(block.align, WD_ALIGN_PARAGRAPH.LEFT)
             if block.indent:
                 p.paragraph_format.first_line_indent = Pt(block.indent * block.size)
             for text in block.runs:

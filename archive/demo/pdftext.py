@@ -66,8 +66,9 @@ def _subset(font_bytes_or_path: bytes | Path, chars: str, face: int | None) -> b
     if isinstance(font_bytes_or_path, bytes):
         font = TTFont(io.BytesIO(font_bytes_or_path), recalcBBoxes=False, recalcTimestamp=False)
     else:
-        font = TTFont(str(font_bytes_or_path), fontNumber=face or 0, recalcBBoxes=False,
-                      recalcTimestamp=False)
+        font = TTFont(
+            str(font_bytes_or_path), fontNumber=face or 0, recalcBBoxes=False, recalcTimestamp=False
+        )
     sub = subset.Subsetter(opts)
     sub.populate(text=chars)
     sub.subset(font)
@@ -134,8 +135,9 @@ def _embedded(data: bytes, traditional: bool, chars: str) -> EmbeddedFont:
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(chars.encode()).digest()[:6])
     head = font["head"]
     face = "NotoSerifCJKtc-Regular" if traditional else "NotoSerifCJKsc-Regular"
-    return EmbeddedFont(f"{tag}+{face}", cff, cids, widths,
-                        (head.xMin, head.yMin, head.xMax, head.yMax))
+    return EmbeddedFont(
+        f"{tag}+{face}", cff, cids, widths, (head.xMin, head.yMin, head.xMax, head.yMax)
+    )
 
 
 _EMBEDDED: dict[bool, EmbeddedFont] = {}
@@ -173,13 +175,18 @@ def _widths_array(widths: dict[int, int]) -> bytes:
 def _to_unicode(cids: dict[str, int]) -> bytes:
     pairs = sorted((cid, ch) for ch, cid in cids.items())
     out = [
-        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-        "1 begincodespacerange", "<0000> <FFFF>", "endcodespacerange",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <FFFF>",
+        "endcodespacerange",
     ]
     for i in range(0, len(pairs), 100):
-        chunk = pairs[i:i + 100]
+        chunk = pairs[i : i + 100]
         out.append(f"{len(chunk)} beginbfchar")
         for cid, ch in chunk:
             out.append(f"<{cid:04X}> <{ch.encode('utf-16-be').hex().upper()}>")
@@ -199,8 +206,15 @@ def _num(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def write_text_pdf(pages: list[Page], *, title: str, author: str, when: dt.datetime,
-                   traditional: bool = False, creator: str = "Microsoft Word") -> bytes:
+def write_text_pdf(
+    pages: list[Page],
+    *,
+    title: str,
+    author: str,
+    when: dt.datetime,
+    traditional: bool = False,
+    creator: str = "Microsoft Word",
+) -> bytes:
     """A PDF of the laid-out ``pages`` with a text layer in an embedded CJK subset."""
     text = "".join(run.text for page in pages for run in page.runs)
     font = embedded_font(text, traditional)
@@ -212,45 +226,81 @@ def write_text_pdf(pages: list[Page], *, title: str, author: str, when: dt.datet
 
     catalog = add(b"")  # filled in below
     pages_id = add(b"")
-    info = add(b"<< /Title " + _pdf_string(title) + b" /Author " + _pdf_string(author)
-               + b" /Creator " + _pdf_string(creator) + b" /Producer (dangan demo generator)"
-               + b" /CreationDate " + _pdf_date(when) + b" /ModDate " + _pdf_date(when) + b" >>")
-    font_file_id = add(b"<< /Length %d /Subtype /CIDFontType0C /Filter /FlateDecode >>\nstream\n"
-                       % len(font.cff) + font.cff + b"\nendstream")
+    info = add(
+        b"<< /Title "
+        + _pdf_string(title)
+        + b" /Author "
+        + _pdf_string(author)
+        + b" /Creator "
+        + _pdf_string(creator)
+        + b" /Producer (dangan demo generator)"
+        + b" /CreationDate "
+        + _pdf_date(when)
+        + b" /ModDate "
+        + _pdf_date(when)
+        + b" >>"
+    )
+    font_file_id = add(
+        b"<< /Length %d /Subtype /CIDFontType0C /Filter /FlateDecode >>\nstream\n" % len(font.cff)
+        + font.cff
+        + b"\nendstream"
+    )
     x0, y0, x1, y1 = font.bbox
-    descriptor = add((f"<< /Type /FontDescriptor /FontName /{font.name} /Flags 4 "
-                      f"/FontBBox [{x0} {y0} {x1} {y1}] /ItalicAngle 0 /Ascent 880 "
-                      f"/Descent -120 /CapHeight 733 /StemV 80 /FontFile3 {font_file_id} 0 R >>"
-                      ).encode())
-    cid_font = add(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /" + font.name.encode()
-                   + b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
-                   + b" /FontDescriptor %d 0 R /DW 1000 /W " % descriptor
-                   + _widths_array(font.widths) + b" >>")
+    descriptor = add(
+        (
+            f"<< /Type /FontDescriptor /FontName /{font.name} /Flags 4 "
+            f"/FontBBox [{x0} {y0} {x1} {y1}] /ItalicAngle 0 /Ascent 880 "
+            f"/Descent -120 /CapHeight 733 /StemV 80 /FontFile3 {font_file_id} 0 R >>"
+        ).encode()
+    )
+    cid_font = add(
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /"
+        + font.name.encode()
+        + b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+        + b" /FontDescriptor %d 0 R /DW 1000 /W " % descriptor
+        + _widths_array(font.widths)
+        + b" >>"
+    )
     to_unicode = add(_stream(_to_unicode(font.cids)))
-    type0 = add(b"<< /Type /Font /Subtype /Type0 /BaseFont /" + font.name.encode()
-                + b" /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>"
-                % (cid_font, to_unicode))
+    type0 = add(
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /"
+        + font.name.encode()
+        + b" /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>"
+        % (cid_font, to_unicode)
+    )
     kids = []
     for page in pages:
         h = page.height
         ops: list[str] = ["0 G 0 g"]
         for rule in page.rules:
-            ops.append(f"{_num(rule.width * 0.8)} w {_num(rule.x1)} {_num(h - rule.y1)} m "
-                       f"{_num(rule.x2)} {_num(h - rule.y2)} l S")
+            ops.append(
+                f"{_num(rule.width * 0.8)} w {_num(rule.x1)} {_num(h - rule.y1)} m "
+                f"{_num(rule.x2)} {_num(h - rule.y2)} l S"
+            )
         ops.append("0.3 w")
         for run in page.runs:
             codes = "".join(f"{font.cids.get(ch, 0):04X}" for ch in run.text)
             mode = 2 if run.font == "bold" else 0
-            ops.append(f"BT /F1 {_num(run.size)} Tf {mode} Tr 1 0 0 1 {_num(run.x)} "
-                       f"{_num(h - run.y)} Tm <{codes}> Tj ET")
+            ops.append(
+                f"BT /F1 {_num(run.size)} Tf {mode} Tr 1 0 0 1 {_num(run.x)} "
+                f"{_num(h - run.y)} Tm <{codes}> Tj ET"
+            )
         content = add(_stream("\n".join(ops).encode()))
-        kids.append(add((f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 "
-                         f"{_num(page.width)} {_num(page.height)}] /Resources << /Font << /F1 "
-                         f"{type0} 0 R >> /ProcSet [/PDF /Text] >> /Contents {content} 0 R >>"
-                         ).encode()))
+        kids.append(
+            add(
+                (
+                    f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 "
+                    f"{_num(page.width)} {_num(page.height)}] /Resources << /Font << /F1 "
+                    f"{type0} 0 R >> /ProcSet [/PDF /Text] >> /Contents {content} 0 R >>"
+                ).encode()
+            )
+        )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
-    objects[pages_id - 1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
-                             + b"] /Count %d >>" % len(kids))
+    objects[pages_id - 1] = (
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(b"%d 0 R" % k for k in kids)
+        + b"] /Count %d >>" % len(kids)
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -262,7 +312,9 @@ def write_text_pdf(pages: list[Page], *, title: str, author: str, when: dt.datet
     for off in offsets:
         out.write(b"%010d 00000 n \n" % off)
     doc_id = hashlib.md5(out.getvalue(), usedforsecurity=False).hexdigest().upper().encode()
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
-              % (len(objects) + 1, catalog, info, doc_id, doc_id))
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
+        % (len(objects) + 1, catalog, info, doc_id, doc_id)
+    )
     out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
     return out.getvalue()

@@ -36,10 +36,17 @@ def _ink(mode: str, rgb: tuple[int, int, int]) -> int | tuple[int, int, int]:
     return rgb
 
 
-def draw_page(page: Page, dpi: int, rng: random.Random, *, mode: str = "RGB",
-              traditional: bool = False, skew: float = 0.0,
-              paper: tuple[int, int, int] = (255, 255, 255),
-              background: Image.Image | None = None) -> Image.Image:
+def draw_page(
+    page: Page,
+    dpi: int,
+    rng: random.Random,
+    *,
+    mode: str = "RGB",
+    traditional: bool = False,
+    skew: float = 0.0,
+    paper: tuple[int, int, int] = (255, 255, 255),
+    background: Image.Image | None = None,
+) -> Image.Image:
     """Paint ``page`` at ``dpi`` on clean white paper, turned by ``skew`` degrees (as a
     sheet lies crooked on the glass). The turn moves every character and rule; glyphs
     themselves stay upright, which at 1.5 degrees no eye can tell, and it costs a small
@@ -73,8 +80,13 @@ def draw_page(page: Page, dpi: int, rng: random.Random, *, mode: str = "RGB",
     for run in page.runs:
         px = max(6, round(run.size * s))
         if run.font != "hand" and not skew:
-            draw.text(T(run.x, run.y), run.text, font=pil_font(run.font, px, traditional),
-                      fill=ink, anchor="ls")
+            draw.text(
+                T(run.x, run.y),
+                run.text,
+                font=pil_font(run.font, px, traditional),
+                fill=ink,
+                anchor="ls",
+            )
             continue
         font = pil_font(run.font, px, traditional)
         x = run.x
@@ -95,31 +107,51 @@ def draw_page(page: Page, dpi: int, rng: random.Random, *, mode: str = "RGB",
     return img
 
 
-def _draw_box(draw: ImageDraw.ImageDraw, T: Callable[[float, float], tuple[float, float]],
-              x: float, y: float, w: float, h: float, kind: str, mode: str, s: float) -> None:
+def _draw_box(
+    draw: ImageDraw.ImageDraw,
+    T: Callable[[float, float], tuple[float, float]],
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    kind: str,
+    mode: str,
+    s: float,
+) -> None:
     def poly(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
         return [T(x0, y0), T(x1, y0), T(x1, y1), T(x0, y1)]
 
     if kind == "card":
-        draw.polygon(poly(x, y, x + w, y + h), fill=_ink(mode, (236, 236, 232)),
-                     outline=_ink(mode, (90, 90, 90)), width=max(1, round(s)))
+        draw.polygon(
+            poly(x, y, x + w, y + h),
+            fill=_ink(mode, (236, 236, 232)),
+            outline=_ink(mode, (90, 90, 90)),
+            width=max(1, round(s)),
+        )
     elif kind == "photo":
         draw.polygon(poly(x, y, x + w, y + h), fill=_ink(mode, (212, 212, 210)))
         hx, hy = T(x + w / 2, y + h * 0.36)
-        draw.ellipse([hx - w * 0.22 * s, hy - h * 0.2 * s, hx + w * 0.22 * s, hy + h * 0.2 * s],
-                     fill=_ink(mode, (120, 118, 116)))
-        draw.polygon(poly(x + w * 0.1, y + h * 0.64, x + w * 0.9, y + h),
-                     fill=_ink(mode, (105, 105, 108)))
+        draw.ellipse(
+            [hx - w * 0.22 * s, hy - h * 0.2 * s, hx + w * 0.22 * s, hy + h * 0.2 * s],
+            fill=_ink(mode, (120, 118, 116)),
+        )
+        draw.polygon(
+            poly(x + w * 0.1, y + h * 0.64, x + w * 0.9, y + h), fill=_ink(mode, (105, 105, 108))
+        )
     elif kind == "emblem":
         ex, ey = T(x + w / 2, y + h / 2)
         r = w / 2 * s
-        draw.ellipse([ex - r, ey - r, ex + r, ey + r], outline=_ink(mode, (150, 60, 60)),
-                     width=max(1, round(r / 7)))
+        draw.ellipse(
+            [ex - r, ey - r, ex + r, ey + r],
+            outline=_ink(mode, (150, 60, 60)),
+            width=max(1, round(r / 7)),
+        )
         _star(draw, ex, ey, r * 0.56, _ink(mode, (170, 70, 60)))
 
 
-def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float,
-          fill: int | tuple[int, int, int]) -> None:
+def _star(
+    draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, fill: int | tuple[int, int, int]
+) -> None:
     pts = []
     for k in range(10):
         rr = r if k % 2 == 0 else r * 0.4
@@ -128,8 +160,15 @@ def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float,
     draw.polygon(pts, fill=fill)
 
 
-def _stamp(img: Image.Image, cx: float, cy: float, r: float, text: str, rng: random.Random,
-           traditional: bool) -> None:
+def _stamp(
+    img: Image.Image,
+    cx: float,
+    cy: float,
+    r: float,
+    text: str,
+    rng: random.Random,
+    traditional: bool,
+) -> None:
     """A red official seal: ring, star, the unit's name round the upper rim, uneven ink."""
     size = int(2 * r + 8)
     mask = Image.new("L", (size, size), 0)
@@ -188,12 +227,19 @@ def _add_noise(img: Image.Image, noise: Image.Image) -> Image.Image:
     return ImageChops.add(img, noise, scale=1.0, offset=-128)
 
 
-def _paper(size: tuple[int, int], mode: str, rng: random.Random, tint: tuple[float, float, float],
-           lo: int = 226, hi: int = 247) -> Image.Image:
+def _paper(
+    size: tuple[int, int],
+    mode: str,
+    rng: random.Random,
+    tint: tuple[float, float, float],
+    lo: int = 226,
+    hi: int = 247,
+) -> Image.Image:
     """Grey/yellowish paper with low-frequency mottling, as a multiply layer."""
     cells = (rng.randint(5, 9), rng.randint(7, 12))
-    field = Image.frombytes("L", cells, bytes(lo + b % (hi - lo) for b in
-                                              rng.randbytes(cells[0] * cells[1])))
+    field = Image.frombytes(
+        "L", cells, bytes(lo + b % (hi - lo) for b in rng.randbytes(cells[0] * cells[1]))
+    )
     field = field.resize(size, Image.Resampling.BILINEAR)
     if mode == "L":
         return field
@@ -217,8 +263,9 @@ def scan_paper(size: tuple[int, int], mode: str, rng: random.Random) -> Image.Im
     """The sheet as the scanner sees it: grey or yellowish, mottled, with the sensor's
     noise. ``draw_page`` paints on it."""
     tint = rng.choice(((1.0, 0.99, 0.955), (1.0, 1.0, 0.985), (0.99, 0.985, 0.96)))
-    paper = _add_noise(_paper(size, "L", rng, tint, lo=228, hi=250),
-                       _noise_layer(size, rng, rng.randint(4, 8)))
+    paper = _add_noise(
+        _paper(size, "L", rng, tint, lo=228, hi=250), _noise_layer(size, rng, rng.randint(4, 8))
+    )
     if mode == "RGB":
         paper = Image.merge("RGB", [paper.point(lambda v, t=t: int(v * t)) for t in tint])
     return paper
@@ -277,8 +324,9 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
-def perspective_coeffs(dst: list[tuple[float, float]],
-                       src: list[tuple[float, float]]) -> list[float]:
+def perspective_coeffs(
+    dst: list[tuple[float, float]], src: list[tuple[float, float]]
+) -> list[float]:
     """Coefficients for Image.transform(PERSPECTIVE) that map output points ``dst`` to
     input points ``src``."""
     a: list[list[float]] = []
@@ -311,8 +359,9 @@ def _background(full: tuple[int, int], rng: random.Random) -> Image.Image:
     return img.resize(full, Image.Resampling.BILINEAR)
 
 
-def phone_effects(page_img: Image.Image, rng: random.Random, *,
-                  canvas_width: int | None = None) -> Image.Image:
+def phone_effects(
+    page_img: Image.Image, rng: random.Random, *, canvas_width: int | None = None
+) -> Image.Image:
     """A phone photo of a page lying on a desk or pinned to a board: the page fills most of
     the frame, seen slightly from the side, under uneven light."""
     cw = canvas_width or rng.choice((1080, 1200, 1280))
@@ -327,22 +376,41 @@ def phone_effects(page_img: Image.Image, rng: random.Random, *,
     def j(k: float) -> float:
         return rng.uniform(-k, k) * cw
 
-    dst = [(x0 + j(0.035), y0 + j(0.035)), (x0 + tw + j(0.035), y0 + j(0.035)),
-           (x0 + tw + j(0.03), y0 + th + j(0.03)), (x0 + j(0.03), y0 + th + j(0.03))]
-    src = [(0.0, 0.0), (float(pw), 0.0), (float(pw), float(ph)), (0.0, float(ph))]
+    dst = [
+        (x0 + j(0.035), y0 + j(0.035)),
+        (x0 + tw + j(0.035), y0 + j(0.035)),
+        (x0 + tw + j(0.03), y0 + th + j(0.03)),
+        (x0 + j(0.03), y0 + th + j(0.03)),
+    ]
+    # the sheet is warped with a margin of its own colour around it and a mask that is
+    # zero on the margin, so its edges come out smooth rather than stair-stepped
+    pad = 6
+    rgb = page_img.convert("RGB")
+    page = Image.new("RGB", (pw + 2 * pad, ph + 2 * pad), rgb.getpixel((2, 2)))
+    page.paste(rgb, (pad, pad))
+    mask = Image.new("L", page.size, 0)
+    mask.paste(255, (pad, pad, pad + pw, pad + ph))
+    src = [
+        (pad, pad),
+        (pad + float(pw), pad),
+        (pad + float(pw), pad + float(ph)),
+        (pad, pad + float(ph)),
+    ]
     coeffs = perspective_coeffs(dst, src)
-    page = page_img.convert("RGB")
-    warped = page.transform((cw, ch), Image.Transform.PERSPECTIVE, coeffs,
-                            resample=Image.Resampling.BILINEAR)
-    alpha = Image.new("L", page.size, 255).transform(
-        (cw, ch), Image.Transform.PERSPECTIVE, coeffs, resample=Image.Resampling.BILINEAR)
+    warped = page.transform(
+        (cw, ch), Image.Transform.PERSPECTIVE, coeffs, resample=Image.Resampling.BILINEAR
+    )
+    alpha = mask.transform(
+        (cw, ch), Image.Transform.PERSPECTIVE, coeffs, resample=Image.Resampling.BILINEAR
+    )
     # soft shadow under the sheet and uneven light, both made at 1/8 scale (they are
     # smooth), then enlarged
     sw, sh = cw // 8, ch // 8
     shadow = Image.new("L", (sw, sh), 255)
     ImageDraw.Draw(shadow).polygon([((x + 6) / 8, (y + 9) / 8) for x, y in dst], fill=150)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(1.2)).resize((cw, ch),
-                                                                 Image.Resampling.BILINEAR)
+    shadow = shadow.filter(ImageFilter.GaussianBlur(1.2)).resize(
+        (cw, ch), Image.Resampling.BILINEAR
+    )
     bg.paste((0, 0, 0), (0, 0), ImageChops.invert(shadow).point(lambda v: v * 3 // 4))
     img = Image.composite(warped, bg, alpha)
     light = Image.frombytes("L", (2, 2), bytes(rng.randint(150, 255) for _ in range(4)))
@@ -363,8 +431,14 @@ def phone_effects(page_img: Image.Image, rng: random.Random, *,
 # -- photos of the work ----------------------------------------------------------------
 
 
-def work_photo(rng: random.Random, *, stamp: str | None = None, banner: str | None = None,
-               size: tuple[int, int] = (1600, 1200), traditional: bool = False) -> Image.Image:
+def work_photo(
+    rng: random.Random,
+    *,
+    stamp: str | None = None,
+    banner: str | None = None,
+    size: tuple[int, int] = (1600, 1200),
+    traditional: bool = False,
+) -> Image.Image:
     """A synthetic photo of a visit: a farmhouse, a yard, two to four people; a red banner
     on the wall and the camera's orange date stamp when given."""
     w, h = size
@@ -374,8 +448,10 @@ def work_photo(rng: random.Random, *, stamp: str | None = None, banner: str | No
     horizon = int(h * rng.uniform(0.32, 0.42))
     for y in range(horizon):
         t = y / max(1, horizon)
-        d.line([(0, y), (w, y)], fill=tuple(int(a + (b - a) * t) for a, b in
-                                            zip(sky_top, sky_low, strict=True)))
+        d.line(
+            [(0, y), (w, y)],
+            fill=tuple(int(a + (b - a) * t) for a, b in zip(sky_top, sky_low, strict=True)),
+        )
     hill = [(0, horizon)]
     for k in range(9):
         hill.append((w * k / 8, horizon - rng.uniform(0.03, 0.12) * h))
@@ -393,11 +469,17 @@ def work_photo(rng: random.Random, *, stamp: str | None = None, banner: str | No
     door_x = int((hx0 + hx1) / 2 + rng.uniform(-0.1, 0.1) * w)
     d.rectangle([door_x - 60, hy0 + int(h * 0.16), door_x + 60, hy1], fill=(96, 56, 40))
     for side in (-1, 1):
-        d.rectangle([door_x + side * 80 - 14, hy0 + int(h * 0.14), door_x + side * 80 + 14,
-                     hy1 - 30], fill=(200, 40, 40))  # spring couplets
+        d.rectangle(
+            [door_x + side * 80 - 14, hy0 + int(h * 0.14), door_x + side * 80 + 14, hy1 - 30],
+            fill=(200, 40, 40),
+        )  # spring couplets
         wx = door_x + side * int(w * 0.2)
-        d.rectangle([wx - 70, hy0 + int(h * 0.12), wx + 70, hy0 + int(h * 0.28)],
-                    fill=(110, 130, 150), outline=(70, 60, 50), width=5)
+        d.rectangle(
+            [wx - 70, hy0 + int(h * 0.12), wx + 70, hy0 + int(h * 0.28)],
+            fill=(110, 130, 150),
+            outline=(70, 60, 50),
+            width=5,
+        )
     if banner:
         bw = min(hx1 - hx0 - 40, int(len(banner) * h * 0.05))
         by = hy0 + int(h * 0.03)
@@ -412,38 +494,67 @@ def work_photo(rng: random.Random, *, stamp: str | None = None, banner: str | No
         base = int(h * rng.uniform(0.86, 0.95))
         tall = h * rng.uniform(0.36, 0.44)
         head = tall * 0.14
-        cloth = rng.choice(((40, 60, 120), (30, 30, 35), (150, 40, 40), (90, 90, 80),
-                            (60, 100, 70), (210, 210, 205)))
+        cloth = rng.choice(
+            (
+                (40, 60, 120),
+                (30, 30, 35),
+                (150, 40, 40),
+                (90, 90, 80),
+                (60, 100, 70),
+                (210, 210, 205),
+            )
+        )
         d.rectangle([px - head * 0.55, base - tall * 0.5, px - head * 0.1, base], fill=(45, 45, 50))
         d.rectangle([px + head * 0.1, base - tall * 0.5, px + head * 0.55, base], fill=(45, 45, 50))
-        d.rounded_rectangle([px - head * 0.9, base - tall * 0.86, px + head * 0.9,
-                             base - tall * 0.45], radius=head * 0.3, fill=cloth)
-        d.ellipse([px - head / 2, base - tall, px + head / 2, base - tall + head],
-                  fill=(224, 186, 150))
-        d.chord([px - head / 2, base - tall - head * 0.08, px + head / 2,
-                 base - tall + head * 0.6], 180, 360, fill=(25, 22, 20))
+        d.rounded_rectangle(
+            [px - head * 0.9, base - tall * 0.86, px + head * 0.9, base - tall * 0.45],
+            radius=head * 0.3,
+            fill=cloth,
+        )
+        d.ellipse(
+            [px - head / 2, base - tall, px + head / 2, base - tall + head], fill=(224, 186, 150)
+        )
+        d.chord(
+            [px - head / 2, base - tall - head * 0.08, px + head / 2, base - tall + head * 0.6],
+            180,
+            360,
+            fill=(25, 22, 20),
+        )
     if rng.random() < 0.5:  # hens in the yard
         k = h / 600
         for _ in range(rng.randint(3, 8)):
             cx, cy = rng.uniform(0.05, 0.95) * w, rng.uniform(0.78, 0.97) * h
             d.ellipse([cx - 18 * k, cy - 12 * k, cx + 18 * k, cy + 12 * k], fill=(240, 236, 226))
             d.ellipse([cx + 10 * k, cy - 22 * k, cx + 24 * k, cy - 8 * k], fill=(240, 236, 226))
-            d.polygon([(cx + 16 * k, cy - 26 * k), (cx + 20 * k, cy - 21 * k),
-                       (cx + 13 * k, cy - 21 * k)], fill=(200, 30, 30))
+            d.polygon(
+                [
+                    (cx + 16 * k, cy - 26 * k),
+                    (cx + 20 * k, cy - 21 * k),
+                    (cx + 13 * k, cy - 21 * k),
+                ],
+                fill=(200, 30, 30),
+            )
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.8, 1.4)))
     img = _add_noise(img, _noise(img.size, rng, rng.randint(5, 9), 1))
     if stamp:
         f = pil_font("bold", int(h * 0.04))
-        ImageDraw.Draw(img).text((w * 0.96, h * 0.95), stamp, font=f, fill=(255, 150, 40),
-                                 anchor="rs")
+        ImageDraw.Draw(img).text(
+            (w * 0.96, h * 0.95), stamp, font=f, fill=(255, 150, 40), anchor="rs"
+        )
     return img
 
 
 # -- saving ------------------------------------------------------------------------------
 
 
-def exif_bytes(taken: dt.datetime, *, make: str = "HUAWEI", model: str = "VOG-AL10",
-               gps: tuple[float, float] | None = None, software: str | None = None) -> bytes:
+def exif_bytes(
+    taken: dt.datetime,
+    *,
+    make: str = "HUAWEI",
+    model: str = "VOG-AL10",
+    gps: tuple[float, float] | None = None,
+    software: str | None = None,
+) -> bytes:
     """EXIF with DateTimeOriginal (and GPS when given) as a phone writes it."""
     exif = Image.Exif()
     stamp = taken.strftime("%Y:%m:%d %H:%M:%S")
@@ -474,8 +585,9 @@ def exif_bytes(taken: dt.datetime, *, make: str = "HUAWEI", model: str = "VOG-AL
     return exif.tobytes()
 
 
-def save_jpeg(img: Image.Image, *, quality: int, dpi: int | None = None,
-              exif: bytes | None = None) -> bytes:
+def save_jpeg(
+    img: Image.Image, *, quality: int, dpi: int | None = None, exif: bytes | None = None
+) -> bytes:
     buf = io.BytesIO()
     kw: dict[str, object] = {"quality": quality, "optimize": False}
     if dpi:
@@ -504,21 +616,46 @@ def save_tiff(pages: list[Image.Image], *, dpi: int, quality: int = 80) -> bytes
     JPEG compression for grey and colour ones; resolution set."""
     buf = io.BytesIO()
     if pages[0].mode == "1":
-        pages[0].save(buf, "TIFF", save_all=True, append_images=pages[1:], compression="group4",
-                      dpi=(dpi, dpi))
+        pages[0].save(
+            buf,
+            "TIFF",
+            save_all=True,
+            append_images=pages[1:],
+            compression="group4",
+            dpi=(dpi, dpi),
+        )
     else:
-        pages[0].save(buf, "TIFF", save_all=True, append_images=pages[1:], compression="jpeg",
-                      quality=quality, dpi=(dpi, dpi))
+        pages[0].save(
+            buf,
+            "TIFF",
+            save_all=True,
+            append_images=pages[1:],
+            compression="jpeg",
+            quality=quality,
+            dpi=(dpi, dpi),
+        )
     return buf.getvalue()
 
 
-def save_pdf_images(pages: list[Image.Image], *, dpi: int, quality: int, when: dt.datetime,
-                    title: str = "") -> bytes:
+def save_pdf_images(
+    pages: list[Image.Image], *, dpi: int, quality: int, when: dt.datetime, title: str = ""
+) -> bytes:
     """An image-only PDF, one JPEG per page, with fixed dates (as a scanner's PDF)."""
     buf = io.BytesIO()
-    stamp = time.struct_time((when.year, when.month, when.day, when.hour, when.minute,
-                              when.second, 0, 1, 0))
-    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=float(dpi),
-                  quality=quality, creationDate=stamp, modDate=stamp, producer="Scanner",
-                  creator="Scan to PDF", title=title)
+    stamp = time.struct_time(
+        (when.year, when.month, when.day, when.hour, when.minute, when.second, 0, 1, 0)
+    )
+    pages[0].save(
+        buf,
+        "PDF",
+        save_all=True,
+        append_images=pages[1:],
+        resolution=float(dpi),
+        quality=quality,
+        creationDate=stamp,
+        modDate=stamp,
+        producer="Scanner",
+        creator="Scan to PDF",
+        title=title,
+    )
     return buf.getvalue()
