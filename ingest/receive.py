@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +26,7 @@ from ingest.exceptions import IngestError
 from ingest.limits import Limits
 from ingest.queue import enqueue
 from ingest.sniff import sniff_file
-from ingest.zipfiles import iter_members
+from ingest.zipfiles import check_archive, iter_members
 
 EXTRACT_STEP = "extract"
 OCR_QUEUE = "ocr"
@@ -190,11 +191,8 @@ def _receive_zip(
     extra: dict[str, str],
     limits: Limits,
 ) -> list[Received]:
-    from io import BytesIO
-
-    results: list[Received] = []
     try:
-        members = list(iter_members(path, name, limits))
+        check_archive(path, name, limits)
     except IngestError as exc:
         # The unsafe archive itself is kept, failed, with the reason.
         return [
@@ -209,18 +207,23 @@ def _receive_zip(
                 actor=actor,
             )
         ]
-    for member, content in members:
-        member_extra = {**extra, "container_sha256": sha256}
-        results.extend(
-            receive_stream(
-                arc,
-                BytesIO(content),
-                f"{name}/{member}",
-                actor=actor,
-                extra=member_extra,
-                limits=limits,
+    results: list[Received] = []
+    member_extra = {**extra, "container_sha256": sha256}
+    try:
+        # One member in memory at a time: an archive may hold gigabytes.
+        for member, content in iter_members(path, name, limits):
+            results.extend(
+                receive_stream(
+                    arc,
+                    BytesIO(content),
+                    f"{name}/{member}",
+                    actor=actor,
+                    extra=member_extra,
+                    limits=limits,
+                )
             )
-        )
+    except IngestError as exc:
+        results.append(Received(name, "failed", None, str(exc)))
     with arc.db.write() as session:
         if session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256)) is None:
             session.add(

@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from ingest.exif import read_photo_metadata
-from tests.data.ingest.pages import encode
+from tests.pages import encode
 
 
 def _photo(exif: Image.Exif) -> Image.Image:

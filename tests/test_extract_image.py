@@ -15,7 +15,7 @@ from ingest.exceptions import CorruptFile, LimitExceeded
 from ingest.extract import extract
 from ingest.limits import Limits
 from ingest.ocr import get_engine
-from tests.data.ingest.pages import SIMPLIFIED, cer, encode, render_lines
+from tests.pages import SIMPLIFIED, cer, encode, render_lines
 from tests.test_extract_exif import camera_exif
 
 SECOND = ["帮扶联系卡", "帮扶责任人：李春梅", "帮扶措施：产业扶持、教育资助。"]

@@ -13,7 +13,7 @@ from ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded
 from ingest.extract import extract
 from ingest.limits import Limits
 from ingest.ocr import get_engine
-from tests.data.ingest.pages import DATA, SIMPLIFIED, cer, render_lines
+from tests.pages import DATA, SIMPLIFIED, cer, render_lines
 
 TEXT_PDF = DATA / "text.pdf"
 SECOND = ["帮扶联系卡", "帮扶责任人：李春梅", "帮扶措施：产业扶持、教育资助。"]

@@ -12,7 +12,7 @@ from PIL import Image
 
 from ingest.exceptions import CorruptFile, EncryptedDocument, UnsupportedFormat
 from ingest.sniff import sniff, sniff_bytes, sniff_file
-from tests.data.ingest.pages import encode
+from tests.pages import encode
 
 
 def _tiny(fmt: str, **params: object) -> bytes:

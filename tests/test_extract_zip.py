@@ -17,7 +17,7 @@ from ingest.limits import Limits
 from ingest.ocr import get_engine
 from ingest.sniff import sniff_bytes, sniff_file
 from ingest.zipfiles import check_archive, iter_members, member_name
-from tests.data.ingest.pages import DATA
+from tests.pages import DATA
 
 PDF = (DATA / "text.pdf").read_bytes()
 

@@ -32,7 +32,9 @@ def test_received_file_is_stored_queued_journaled_and_has_a_job(arc):
         )
         job = session.scalars(select(Job)).one()
         assert (job.step, job.document_id, job.status) == ("extract", doc.id, "pending")
-        event = session.scalars(select(JournalEvent).where(JournalEvent.action == "document.receive")).one()
+        event = session.scalars(
+            select(JournalEvent).where(JournalEvent.action == "document.receive")
+        ).one()
         assert event.after["sha256"] == sha and event.actor == "tester"
 
 
@@ -107,9 +109,16 @@ def test_hints_travel_with_the_item(arc, tmp_path):
 
     with arc.db.write() as session:
         v = Village(township=arc.township(session), code="003", name="白沙村")
-        session.add(Household(village=v, household_no="017", head_name="王建国", id_number="11010519491231002X"))
+        session.add(
+            Household(
+                village=v, household_no="017", head_name="王建国", id_number="11010519491231002X"
+            )
+        )
     path = tmp_path / "a.png"
     path.write_bytes(PNG_1PX)
     [got] = receive_paths(arc, [path], actor="t", hints=Hints(village="白沙村", household="017"))
     with arc.db.read() as session:
-        assert session.get(Document, got.document_id).extra == {"hint_village": "003", "hint_household": "017"}
+        assert session.get(Document, got.document_id).extra == {
+            "hint_village": "003",
+            "hint_household": "017",
+        }

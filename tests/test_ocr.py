@@ -15,7 +15,7 @@ from ingest.ocr.base import join_words
 from ingest.ocr.tesseract import available_languages, detect_orientation
 from ingest.preprocess import prepare_for_ocr
 from ingest.script import looks_traditional
-from tests.data.ingest.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
+from tests.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
 
 SIMPLIFIED_TEXT = "\n".join(SIMPLIFIED)
 

@@ -15,7 +15,7 @@ from ingest.preprocess import (
     otsu_threshold,
     prepare_for_ocr,
 )
-from tests.data.ingest.pages import cer, render_lines
+from tests.pages import cer, render_lines
 
 # full-width lines (an A4 line at 12 pt): at 2° a 1900-pixel line drifts by more than its
 # height, which is where skew breaks tesseract's line finding

@@ -6,7 +6,7 @@ from ingest.extract import ocr_image
 from ingest.ocr import get_engine
 from ingest.preprocess import prepare_for_ocr
 from ingest.script import looks_traditional, suspect_traditional, traditional_share
-from tests.data.ingest.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
+from tests.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
 
 
 def test_looks_traditional() -> None:

@@ -55,7 +55,9 @@ def test_feeder_scan_is_extracted_and_split_into_items(arc):
 
 def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeypatch):
     # Only page 1 starts with a form title: one item of four pages.
-    pages = [FORM[0]] + [[f"家庭成员情况(续) 第{i}页", "成员姓名: 王小红", "与户主关系: 女儿"] for i in (2, 3, 4)]
+    pages = [FORM[0]] + [
+        [f"家庭成员情况(续) 第{i}页", "成员姓名: 王小红", "与户主关系: 女儿"] for i in (2, 3, 4)
+    ]
     [got] = receive_stream(arc, io.BytesIO(image_pdf(pages)), "scan.pdf", actor="t")
     env = {**os.environ, "DANGAN_LEASE_SECONDS": "3", "DANGAN_HOME": str(arc.settings.home)}
     exe = Path(sys.executable).with_name("dangan")
