@@ -121,7 +121,7 @@ class FileSpec:
 @dataclass
 class GroundTruth:
     seed: int
-    township: dict[str, str]
+    township: dict[str, Any]
     villages: list[dict[str, Any]]
     households: list[dict[str, Any]]
     files: list[dict[str, Any]]
@@ -760,7 +760,7 @@ def build_township(
             "fonds": t.fonds,
             "name": t.name,
             "county": t.county,
-            "record_year": str(t.record_year),
+            "record_year": t.record_year,
         },
         villages=[
             {

@@ -157,7 +157,8 @@ def document_text(doc: Document) -> str:
 
 
 def traditional(doc: Document) -> Document:
-    """The same document written in Traditional characters."""
+    """The same document written in Traditional characters (its metadata, the head's
+    name and the village, stay as the roster writes them)."""
 
     def conv(s: str) -> str:
         out = to_traditional(s)
@@ -185,9 +186,7 @@ def traditional(doc: Document) -> Document:
         blocks=blocks,
         form_title=conv(doc.form_title),
         title=conv(doc.title),
-        head_name=conv(doc.head_name) if doc.head_name else None,
-        village=conv(doc.village),
-        traditional=True,
+        traditional=True,  # head_name and village stay as the roster writes them
     )
 
 
