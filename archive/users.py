@@ -7,8 +7,10 @@ and tokens are never stored: a password as its argon2 hash, a token as its SHA-2
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -28,9 +30,31 @@ ROLES: dict[str, str] = {
 }
 TOKEN_PREFIX = "dg_"
 MIN_PASSWORD = 8
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+# argon2id cost, from the environment when set (an old office PC may need a lower
+# memory cost); defaults are argon2-cffi's (RFC 9106 low-memory profile).
+_COST_ENV = {
+    "time_cost": "DANGAN_ARGON2_TIME_COST",
+    "memory_cost": "DANGAN_ARGON2_MEMORY_KIB",
+    "parallelism": "DANGAN_ARGON2_PARALLELISM",
+}
+
+
+@cache
+def _hasher_for(cost: tuple[tuple[str, int], ...]) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(**dict(cost))
+    # Verified against when the username is unknown, so both cases take the same time.
+    return hasher, hasher.hash("not a password of anyone")
+
+
+def _hasher() -> PasswordHasher:
+    return _hashing()[0]
+
+
+def _hashing() -> tuple[PasswordHasher, str]:
+    cost = tuple(
+        (name, int(os.environ[var])) for name, var in _COST_ENV.items() if os.environ.get(var)
+    )
+    return _hasher_for(cost)
 
 
 @dataclass(frozen=True)
@@ -83,7 +107,7 @@ def generate_password() -> str:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"密码至少需要 {MIN_PASSWORD} 个字符")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def _check_username(username: str) -> str:
@@ -228,14 +252,15 @@ def authenticate(
 ) -> Account | None:
     """The account when the password is right and the account active; journals the try."""
     user = session.scalar(select(User).where(User.username == username.strip()))
+    hasher, dummy = _hashing()
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         ok = False
     ok = ok and user is not None and user.active
-    if ok and user is not None and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if ok and user is not None and hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     journal.record(
         session,
         actor=username.strip()[:100] or "(空)",

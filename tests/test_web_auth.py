@@ -11,6 +11,7 @@ from sqlalchemy import select
 from archive import users
 from archive.models import JournalEvent, User
 from tests.e2e import world as w
+from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
 from web.app import create_app
 
 LOCAL = ("127.0.0.1", 50000)

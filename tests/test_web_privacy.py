@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from archive.models import JournalEvent
 from tests.e2e import world as w
+from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
 from web.app import create_app
 
 MASKED = "110***********002X"

@@ -37,6 +37,8 @@ def setup(_migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         home = tmp_path_factory.mktemp("roles") / "home"
         mp.setenv("DANGAN_DATABASE_URL", _migrated)
         mp.setenv("DANGAN_HOME", str(home))
+        for var, value in w.FAST_HASHING.items():
+            mp.setenv(var, value)
         arc, _ = init_archive(home, fonds="Z105", township="桑村镇")
         world = w.build(arc)
         app = create_app(arc)

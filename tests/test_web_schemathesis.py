@@ -30,6 +30,8 @@ def web_schema(_migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         home = tmp_path_factory.mktemp("schemathesis") / "home"
         mp.setenv("DANGAN_DATABASE_URL", _migrated)
         mp.setenv("DANGAN_HOME", str(home))
+        for var, value in w.FAST_HASHING.items():
+            mp.setenv(var, value)
         arc, _ = init_archive(home, fonds="Z105", township="桑村镇")
         world = w.build(arc)
         TOKEN["admin"] = world.tokens["admin"]

@@ -48,7 +48,10 @@ def _render_pdf(path: Path, page: int, width: int) -> Image.Image:
             raise NotFound(f"原件只有 {len(pdf)} 页")
         pdf_page = pdf[page - 1]
         scale = width / max(pdf_page.get_width(), 1.0)
-        return pdf_page.render(scale=scale).to_pil()
+        image = pdf_page.render(scale=scale).to_pil()
+        if image.width != width:  # rounding in the renderer
+            image = image.resize((width, round(image.height * width / image.width)))
+        return image
     finally:
         pdf.close()
 

@@ -73,6 +73,8 @@ def item(
         )
         context = {
             "doc": data,
+            "class_name": arc.scheme.classes.get(data["class"] or "", ""),
+            "retention_name": arc.scheme.retention_names.get(doc.retention or "", ""),
             "former_codes": (doc.extra or {}).get("former_codes", []),
             "reasons": list(doc.review_reasons or []),
             "responsible": doc.responsible,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from archive.models import Document, Household, Job, Village
@@ -43,7 +43,9 @@ def status_counts(session: Session, user: Account) -> dict[str, int]:
     query = select(Document.status, func.count()).group_by(Document.status)
     ids = allowed_village_ids(session, user)
     if ids is not None:
-        query = query.where(Document.village_id.in_(ids))
+        # Items not yet placed in a village (queued, processing, failed uploads) count
+        # for everyone: they may be this user's own uploads.
+        query = query.where(or_(Document.village_id.in_(ids), Document.village_id.is_(None)))
     return {status: int(n) for status, n in session.execute(query).all()}
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+import pytest
 from fastapi.testclient import TestClient
 
 from archive import users
@@ -16,6 +17,21 @@ from archive.models import Page
 from tests import factories
 
 PASSWORD = "correct-horse-9"
+# Cheap argon2 for tests (the cost is configuration; the code path is the same).
+FAST_HASHING = {
+    "DANGAN_ARGON2_TIME_COST": "1",
+    "DANGAN_ARGON2_MEMORY_KIB": "1024",
+    "DANGAN_ARGON2_PARALLELISM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import into a test module to hash passwords cheaply in its tests."""
+    for name, value in FAST_HASHING.items():
+        monkeypatch.setenv(name, value)
+
+
 ID_WANG = "11010519491231002X"  # factories.household's ID number (valid check digit)
 
 # username -> (role, villages)
