@@ -409,7 +409,13 @@ def _ensure_variety(specs: list[FileSpec], seed: int) -> None:
             s.quality = rng.randint(75, 92)
             s.taken = _when(rng, s.parts[0].doc.date + dt.timedelta(days=1))
         stem = s.path.rsplit("/", 1)[1].rsplit(".", 1)[0]
-        s.path = f"{folder}/{stem}.{s.fmt}"
+        taken = {x.path for x in specs}
+        path = f"{folder}/{stem}.{s.fmt}"
+        k = 2
+        while path in taken and path != s.path:
+            path = f"{folder}/{stem}({k}).{s.fmt}"
+            k += 1
+        s.path = path
         have.add(form)
     if not any(s.traditional for s in specs):
         pool = [s for s in specs if s.form in ("scan", "pdf_text", "docx") and len(s.parts) == 1]
