@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from archive import idnumber
+from archive.chinese import to_simplified
 
 _CN_DIGITS = {
     "〇": 0,
@@ -49,8 +50,8 @@ _DIGIT_LOOKALIKES = str.maketrans(
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width to half-width) and no spaces between CJK characters."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC (full-width to half-width), Simplified characters, no spaces between CJK."""
+    text = to_simplified(unicodedata.normalize("NFKC", text))
     return re.sub(rf"(?<=[{_CJK}\d:：])[ \t]+(?=[{_CJK}\d])|(?<=[{_CJK}])[ \t]+(?=[:：])", "", text)
 
 
@@ -137,7 +138,7 @@ def _cut_at_label(norm: str, start: int, value: str) -> str:
 
 
 def head_name(text: str) -> str | None:
-    return labelled(text, "户主姓名", "户主", "申请人", "姓名")
+    return labelled(text, "户主姓名", "户主", "申请人", "姓名", "贫困户姓名", "贫困户")
 
 
 def helper_names(text: str) -> list[str]:

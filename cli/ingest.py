@@ -11,11 +11,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from archive.context import Archive
 from archive.models import Document, Job
 from cli.common import ACTOR, archive, console, emit_json, err_console, home
 from ingest.inbox import InboxWatcher, inbox_dir
-from ingest.receive import Hints, Received, iter_paths, receive_paths
+from ingest.receive import EXTRACT_STEP, Hints, Received, iter_paths, receive_paths
 from ingest.worker import WorkerPool, work
 
 OUTCOME_NAMES = {"queued": "已排队", "duplicate": "重复", "failed": "失败"}
@@ -32,30 +34,44 @@ def _progress() -> Progress:
     )
 
 
-def _wait_for(arc, document_ids: set[int], workers: int | None) -> None:  # type: ignore[no-untyped-def]
-    pool = WorkerPool(home(), processes=workers).start(until_idle=True)
+def wait_with_progress(arc: Archive, workers: int | None) -> None:
+    """Run a worker pool until no job is left, showing pages and items done."""
+    with arc.db.read() as session:
+        first_job = (
+            session.scalar(select(func.min(Job.id)).where(Job.status.in_(("pending", "leased"))))
+            or 0
+        )
+        start_pending = _pending(session)
+    pool = WorkerPool(arc.settings.home, processes=workers).start(until_idle=True)
     with _progress() as bar:
         pages = bar.add_task("识别页面", total=None)
-        items = bar.add_task("处理文件", total=len(document_ids))
+        items = bar.add_task("处理文件", total=start_pending)
         while True:
             with arc.db.read() as session:
                 done_pages, total_pages = session.execute(
                     select(
                         func.coalesce(func.sum(Job.progress_done), 0),
                         func.coalesce(func.sum(Job.progress_total), 0),
-                    )
+                    ).where(Job.id >= first_job, Job.step == EXTRACT_STEP)
                 ).one()
-                pending = session.scalar(
-                    select(func.count())
-                    .select_from(Document)
-                    .where(Document.status.in_(("queued", "processing")))
-                )
+                pending = _pending(session)
             bar.update(pages, completed=done_pages, total=total_pages or None)
-            bar.update(items, completed=len(document_ids) - min(pending or 0, len(document_ids)))
+            bar.update(
+                items, completed=max(start_pending - pending, 0), total=max(start_pending, pending)
+            )
             if not pool.alive():
                 break
             time.sleep(0.5)
     pool.stop()
+
+
+def _pending(session: Session) -> int:
+    query = (
+        select(func.count())
+        .select_from(Document)
+        .where(Document.status.in_(("queued", "processing")))
+    )
+    return session.scalar(query) or 0
 
 
 def ingest(
@@ -88,7 +104,7 @@ def ingest(
         )
     ids = {r.document_id for r in results if r.outcome == "queued" and r.document_id}
     if wait and ids:
-        _wait_for(arc, ids, workers)
+        wait_with_progress(arc, workers)
     counts = Counter(r.outcome for r in results)
     if as_json:
         emit_json(

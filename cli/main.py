@@ -9,7 +9,7 @@ import typer
 
 from archive.context import init_archive
 from archive.errors import DanganError
-from cli import common, docs, ingest, journal, review, roster
+from cli import common, demo, docs, ingest, journal, review, roster
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -23,6 +23,7 @@ app.add_typer(journal.app, name="journal")
 app.add_typer(review.app, name="review")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

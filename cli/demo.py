@@ -1,0 +1,133 @@
+"""`dangan demo`: a synthetic township, imported and ingested, optionally served at once."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archive.context import Archive, init_archive
+from archive.demo.build import build_township
+from archive.roster import import_roster
+from cli.common import ACTOR, console, err_console, home
+from cli.ingest import _progress, wait_with_progress
+from ingest.receive import Hints, receive_paths
+
+FONDS, TOWNSHIP = "Z105", "桑村镇"
+_CODED = re.compile(r"^(\d{3})_")
+
+
+def corpus_dir(arc: Archive, seed: int, villages: int, per_village: int) -> Path:
+    return arc.settings.home / "demo-corpus" / f"seed{seed}-{villages}x{per_village}"
+
+
+def build_corpus(arc: Archive, seed: int, villages: int, per_village: int, *, show: bool) -> Path:
+    """The corpus on disk (built once per seed and size; the same seed gives the same bytes)."""
+    out = corpus_dir(arc, seed, villages, per_village)
+    if (out / "ground_truth.json").exists():
+        return out
+    if show:
+        with _progress() as bar:
+            task = bar.add_task("生成示例档案", total=None)
+            build_township(
+                out,
+                seed,
+                villages,
+                per_village,
+                fonds=FONDS,
+                name=TOWNSHIP,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    else:
+        build_township(out, seed, villages, per_village, fonds=FONDS, name=TOWNSHIP)
+    return out
+
+
+def folders_with_hints(corpus: Path) -> list[tuple[Path, Hints]]:
+    """Each household folder with its village and household, as an archivist uploads them."""
+    batches = []
+    for village in sorted(p for p in corpus.iterdir() if p.is_dir() and _CODED.match(p.name)):
+        village_code = _CODED.match(village.name).group(1)  # type: ignore[union-attr]
+        for folder in sorted(p for p in village.iterdir() if p.is_dir()):
+            coded = _CODED.match(folder.name)
+            batches.append((folder, Hints(village_code, coded.group(1) if coded else None)))
+    return batches
+
+
+def load_demo(arc: Archive, corpus: Path, *, show: bool) -> dict[str, int]:
+    """Import the roster and receive every file; returns outcome counts."""
+    with arc.db.write() as session:
+        report = import_roster(session, arc.township(session), corpus / "roster.xlsx", actor=ACTOR)
+    if show:
+        console.print(
+            f"花名册: 新增 {report.created} 户, 未导入 {len(report.errors)} 行(示例中故意放入的错误)"
+        )
+    counts = {"queued": 0, "duplicate": 0, "failed": 0}
+    for folder, hints in folders_with_hints(corpus):
+        for result in receive_paths(arc, [folder], actor=ACTOR, hints=hints):
+            counts[result.outcome] += 1
+    return counts
+
+
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve", help="立即启动网页界面, 识别在后台进行")
+    ] = False,
+    size: Annotated[int, typer.Option(help="贫困户总数(分布在各村)")] = 30,
+    villages: Annotated[int, typer.Option(help="行政村个数")] = 3,
+    seed: Annotated[int, typer.Option(help="随机种子(相同种子生成相同文件)")] = 2018,
+    host: Annotated[str, typer.Option(help="--serve 的监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="--serve 的端口")] = 8000,
+    workers: Annotated[int | None, typer.Option(help="处理进程数(默认每核一个)")] = None,
+) -> None:
+    """生成一个示例乡镇(花名册、扫描件、照片、PDF、Word), 导入并识别归档。"""
+    per_village = max(1, -(-size // villages))
+    arc, _ = init_archive(home(), fonds=FONDS, township=TOWNSHIP, actor=ACTOR)
+    if serve:
+        _serve_while_loading(arc, seed, villages, per_village, host, port, workers)
+        return
+    corpus = build_corpus(arc, seed, villages, per_village, show=True)
+    counts = load_demo(arc, corpus, show=True)
+    console.print(
+        f"已接收: 排队 {counts['queued']}  重复 {counts['duplicate']}  失败 {counts['failed']}"
+    )
+    wait_with_progress(arc, workers)
+    truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
+    console.print(
+        f"示例档案库: {arc.settings.home}\n示例文件: {corpus} ({truth['stats']['files']} 个文件)\n"
+        "运行 [bold]dangan serve[/] 打开网页界面"
+    )
+
+
+def _serve_while_loading(
+    arc: Archive,
+    seed: int,
+    villages: int,
+    per_village: int,
+    host: str,
+    port: int,
+    workers: int | None,
+) -> None:
+    import uvicorn
+
+    from web.app import create_app
+
+    def load() -> None:
+        try:
+            corpus = build_corpus(arc, seed, villages, per_village, show=False)
+            counts = load_demo(arc, corpus, show=False)
+            console.print(f"示例文件已全部接收(排队 {counts['queued']}), 后台正在识别, 进度见首页")
+        except Exception as exc:  # the server stays up; the user sees why the demo stopped
+            err_console.print(f"[red]示例数据加载失败[/]: {exc}")
+
+    threading.Thread(target=load, name="demo-loader", daemon=True).start()
+    time.sleep(0.1)
+    console.print(
+        f"dangan 示例已启动: http://{host}:{port}/  (示例档案正在后台生成和识别; Ctrl+C 退出)"
+    )
+    uvicorn.run(create_app(arc, workers=workers), host=host, port=port, log_level="warning")
