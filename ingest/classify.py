@@ -101,8 +101,17 @@ def _households_named(
     return [(households[index], score / 100) for _, score, index in scored]
 
 
-def _village_named(session: Session, name: str) -> Village | None:
+def village_in_text(session: Session, text: str) -> Village | None:
+    """The village the text names: a roster village written out in full, else the
+    closest to a "…村" phrase (OCR slips). A township name like 桑村镇 is no village."""
     villages = list(session.scalars(select(Village)))
+    norm = facts.normalise(text)
+    positions = [(norm.find(v.name), v) for v in villages if v.name and v.name in norm]
+    if positions:
+        return min(positions, key=lambda pair: pair[0])[1]
+    name = facts.village_name(text)
+    if not name:
+        return None
     found = process.extractOne(name, [v.name for v in villages], scorer=fuzz.ratio, score_cutoff=80)
     return villages[found[2]] if found else None
 
@@ -125,9 +134,7 @@ def decide_place(
         if hinted_village and hints.get("hint_household")
         else None
     )
-    named_village = None
-    if hinted_village is None and (name := facts.village_name(text)):
-        named_village = _village_named(session, name)
+    named_village = village_in_text(session, text) if hinted_village is None else None
     village = hinted_village or named_village
 
     if level == "village":
