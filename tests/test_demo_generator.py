@@ -11,16 +11,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("fontTools")
-
 from archive.demo.build import GroundTruth, build_township
-from archive.demo.layout import FontMissing, font_file
 from archive.idnumber import is_valid
-
-try:
-    font_file("serif")
-except FontMissing:  # pragma: no cover - depends on the machine
-    pytest.skip("Noto CJK fonts are not installed", allow_module_level=True)
 
 SEED = 7
 REQUIRED_RULES = {
