@@ -266,3 +266,14 @@ def test_static_png_upload_via_page_script_endpoint(app, world):
         headers={"X-CSRF-Token": token},
     )
     assert response.status_code == 201 and response.json()["summary"]["queued"] == 1
+
+
+def test_review_form_rejects_a_bad_year_in_words(app, world):
+    client = logged_in(app, "archivist")
+    page = client.get(f"/review/{world.review_id}").text
+    response = client.post(
+        f"/review/{world.review_id}",
+        data={"csrf_token": w.csrf_from(page), "household": "018", "year": "99999"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "年度应在 1949 至 2100 之间" in response.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
@@ -17,12 +17,14 @@ from archive.users import Account
 from web.auth import require
 from web.deps import get_archive, read_session
 from web.downloads import original_response
-from web.lookup import households_query, visible_document, visible_documents
+from web.lookup import MAX_ID, households_query, visible_document, visible_documents
 from web.privacy import mask_household, mask_text
 
 router = APIRouter(prefix="/api", tags=["档案"])
 SessionDep = Annotated[Session, Depends(read_session)]
 Reader = Annotated[Account, Depends(require("read"))]
+
+DocId = Annotated[int, Path(ge=1, le=MAX_ID, description="文件 ID")]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "未登录或令牌无效"},
@@ -64,7 +66,7 @@ def list_docs(
 
 @router.get("/docs/{document_id}", responses=ERRORS)
 def show_doc(
-    request: Request, session: SessionDep, user: Reader, document_id: int
+    request: Request, session: SessionDep, user: Reader, document_id: DocId
 ) -> dict[str, Any]:
     """一件档案及其识别文本(同 `dangan docs show --json`); 含个人信息时记入日志。"""
     arc = get_archive(request)
@@ -81,7 +83,7 @@ def show_doc(
     response_class=FileResponse,
 )
 def download_original(
-    request: Request, session: SessionDep, user: Reader, document_id: int
+    request: Request, session: SessionDep, user: Reader, document_id: DocId
 ) -> FileResponse:
     """下载原件(记入日志)。"""
     arc = get_archive(request)

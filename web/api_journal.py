@@ -13,6 +13,7 @@ from archive.users import Account
 from web.api import ERRORS
 from web.auth import require
 from web.deps import get_archive
+from web.lookup import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["操作日志"])
 Auditor = Annotated[Account, Depends(require("journal"))]
@@ -50,7 +51,7 @@ def list_events(
     actor: Annotated[str | None, Query(max_length=100)] = None,
     entity_type: Annotated[str | None, Query(max_length=50)] = None,
     entity_id: Annotated[str | None, Query(max_length=50)] = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """最近的操作日志事件(新的在前), 可按动作、操作人、对象筛选。"""

@@ -11,7 +11,7 @@ from archive.context import Archive
 from archive.filing import refile, review_and_file
 from archive.serialize import document_json
 from archive.users import Account
-from web.api import ERRORS
+from web.api import ERRORS, DocId
 from web.auth import Forbidden, require
 from web.deps import get_archive, reindex
 from web.lookup import targets, visible_document, visible_documents
@@ -93,7 +93,7 @@ def review_list(request: Request, user: Reviewer) -> list[dict[str, Any]]:
 
 @router.post("/review/{document_id}/file", responses=ERRORS)
 def review_file(
-    request: Request, user: Reviewer, document_id: int, placement: Placement | None = None
+    request: Request, user: Reviewer, document_id: DocId, placement: Placement | None = None
 ) -> dict[str, Any]:
     """确认(或更正)类型、村、户后归档; 返回归档后的文件及其档号。"""
     result = file_reviewed(get_archive(request), user, document_id, placement or Placement())
@@ -103,7 +103,7 @@ def review_file(
 
 @router.post("/review/{document_id}/refile", responses=ERRORS)
 def review_refile(
-    request: Request, user: Refiler, document_id: int, change: Refiling
+    request: Request, user: Refiler, document_id: DocId, change: Refiling
 ) -> dict[str, Any]:
     """改档: 已归档文件移到正确位置并给出新档号, 旧档号记入日志。"""
     result = refile_item(get_archive(request), user, document_id, change)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.errors import DanganError, NotFound
@@ -59,3 +60,12 @@ def install(app: FastAPI) -> None:
             )
         title = {404: "页面不存在", 405: "不支持的请求方法"}.get(exc.status_code, "请求有误")
         return _page(request, exc.status_code, title, str(exc.detail))
+
+
+def form_error(exc: Exception) -> str:
+    """A form's failure in words for the page it goes back to."""
+    if isinstance(exc, ValidationError):
+        fields = {"year": "年度应在 1949 至 2100 之间", "type": "文件类型代码过长"}
+        names = [str(e["loc"][0]) for e in exc.errors() if e.get("loc")]
+        return "; ".join(fields.get(n, f"{n} 输入有误") for n in names) or "输入有误"
+    return str(exc)

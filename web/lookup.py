@@ -8,14 +8,19 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.errors import NotFound
 from archive.models import Document, Household, Pairing, Village
 from archive.queries import document_query, get_document, resolve_household, resolve_village
 from archive.users import Account
 from web.auth import Forbidden
 from web.permissions import document_visible, scope_documents, village_allowed
 
+MAX_ID = 2**31 - 1  # an INTEGER column: a larger id names no row (PostgreSQL would refuse it)
+
 
 def visible_document(session: Session, user: Account, document_id: int) -> Document:
+    if not 1 <= document_id <= MAX_ID:
+        raise NotFound(f"没有编号为 {document_id} 的文件")
     doc = get_document(session, document_id)
     if not document_visible(user, doc):
         raise Forbidden(f"文件 {document_id} 不在您负责的村范围内")

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from archive import journal
 from archive.errors import DanganError
@@ -16,6 +17,7 @@ from web.api_review import Refiling, refile_item
 from web.auth import require
 from web.deps import get_archive, reindex
 from web.downloads import original_response
+from web.errors import form_error
 from web.images import RENDERABLE, WIDTHS, page_png
 from web.lookup import visible_document
 from web.permissions import can, village_allowed, visible_villages
@@ -143,8 +145,10 @@ def refile_form(
                 year=int(year) if year.strip().isdigit() else None,
             ),
         )
-    except DanganError as exc:
-        return RedirectResponse(f"/docs/{document_id}?error={quote(str(exc))}", status_code=303)
+    except (DanganError, ValidationError) as exc:
+        return RedirectResponse(
+            f"/docs/{document_id}?error={quote(form_error(exc))}", status_code=303
+        )
     reindex(request, [document_id])
     message = f"已改档: {result['former_code']} → {result['archival_code']}"
     return RedirectResponse(f"/docs/{document_id}?done={quote(message)}", status_code=303)

@@ -12,6 +12,7 @@ from archive.users import Account
 from web.api_journal import events
 from web.auth import require
 from web.deps import get_archive
+from web.lookup import MAX_ID
 from web.privacy import mask_text
 from web.templating import render
 
@@ -51,7 +52,7 @@ def journal_page(
             session,
             action=action.strip()[:50] or None,
             actor=actor.strip()[:100] or None,
-            before_seq=before,
+            before_seq=before if before and 1 <= before <= MAX_ID else None,
             limit=100,
         )
         checked = journal.verify(session) if verify else None

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from archive.errors import DanganError
@@ -15,8 +16,9 @@ from archive.users import Account
 from web.api_review import Placement, file_reviewed
 from web.auth import require
 from web.deps import get_archive, reindex
+from web.errors import form_error
 from web.images import RENDERABLE
-from web.lookup import visible_document, visible_documents
+from web.lookup import MAX_ID, visible_document, visible_documents
 from web.permissions import visible_villages
 from web.privacy import mask_text
 from web.templating import render
@@ -31,7 +33,7 @@ def _queue_ids(request: Request, user: Account) -> list[int]:
 
 
 def _filed_message(request: Request, filed: int | None) -> str | None:
-    if not filed:
+    if not filed or not 1 <= filed <= MAX_ID:
         return None
     with get_archive(request).db.read() as session:
         doc = session.get(Document, filed)
@@ -136,10 +138,12 @@ def confirm(
         )
         file_reviewed(arc, user, document_id, placement)
         reindex(request, [document_id])
-    except DanganError as exc:
+    except (DanganError, ValidationError) as exc:
         from urllib.parse import quote
 
-        return RedirectResponse(f"/review/{document_id}?error={quote(str(exc))}", status_code=303)
+        return RedirectResponse(
+            f"/review/{document_id}?error={quote(form_error(exc))}", status_code=303
+        )
     rest = [i for i in ids if i != document_id]
     later = [i for i in rest if i > document_id]
     target = later[0] if later else (rest[0] if rest else None)
