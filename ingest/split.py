@@ -15,6 +15,7 @@ import unicodedata
 
 from rapidfuzz.distance import Levenshtein
 
+from archive.chinese import to_simplified
 from ingest.ocr.base import is_cjk
 
 HEAD_LINES = 3
@@ -25,12 +26,16 @@ FUZZY_MIN_LENGTH = 4
 _SENTENCE = re.compile(r"[，。；！？,;!?]|(?<!\d)[:：](?!$)")
 _TRAILER = re.compile(r"^(?:\d{2,4}年度?|\d{1,4}|[一二三四五六七八九十]{1,2})?$")
 _CONTINUED = re.compile(r"[(（]?续(?:表|页)?[)）]?$")
+# "四、帮扶计划", "(二)帮扶措施", "3.帮扶成效", "第四部分": a section of the form in hand.
+_SECTION = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．]|第[一二三四五六七八九十\d]{1,3}[部章节])"
+)
 
 
 def normalise(text: str) -> str:
     """Only CJK characters, letters and digits, full-width folded: OCR spaces and
     punctuation vary too much to compare."""
-    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(unicodedata.normalize("NFKC", text))
     return "".join(ch for ch in text if is_cjk(ch) or (ch.isalnum() and ord(ch) < 0x2E80))
 
 
@@ -60,7 +65,7 @@ def _find(title: str, line: str) -> int | None:
 def heading_title(line: str, titles: list[str]) -> str | None:
     """The title a heading line announces, or None for running text and other lines."""
     raw = unicodedata.normalize("NFKC", line).strip()
-    if not raw or _SENTENCE.search(raw.rstrip(":：")):
+    if not raw or _SENTENCE.search(raw.rstrip(":：")) or _SECTION.match(raw):
         return None
     norm = normalise(raw)
     if not norm or _CONTINUED.search(raw) or norm.endswith("续表"):

@@ -93,3 +93,13 @@ def test_no_pages_no_parts() -> None:
 
 def test_scheme_names_with_alternatives_are_titles() -> None:
     assert page_title("入户认定调查表\n...", ["入户调查表/认定调查表/核查表"]) == "认定调查表"
+
+
+def test_numbered_section_of_a_form_is_not_a_new_form() -> None:
+    pages = ["贫困户扶贫手册\n户主姓名：王建国", "一、家庭基本情况\n...", "四、帮扶计划表\n2016年 产业扶持"]
+    assert split_points(pages, ["扶贫手册", "帮扶计划表"]) == [(1, 3)]
+
+
+def test_traditional_titles_split_like_simplified_ones() -> None:
+    pages = ["貧困戶申請書\n本人王建國", "建檔立卡貧困戶審批表\n戶主姓名"]
+    assert split_points(pages, ["申请书", "审批表"]) == [(1, 1), (2, 2)]
