@@ -102,6 +102,9 @@ def server(arc, tmp_path: Path) -> Iterator[str]:
             villages=["003"],
         )
         users.create_user(
+            session, "admin", role="admin", password=PASSWORD, actor="test", display_name="管理员"
+        )
+        users.create_user(
             session,
             "ducha",
             role="inspector",
@@ -316,5 +319,17 @@ def test_upload_review_browse_search(server: str, browser, tmp_path: Path) -> No
     _shot(page, "09-search-keyword")
     forbidden = page.request.post(f"{url}/api/review/1/file", data=json.dumps({}))
     assert forbidden.status == 403
+    page.click("button:has-text('退出')")
+    page.wait_for_url(re.compile(r"/login"))
+
+    # -- the administrator sees the journal (reads included) and the accounts
+    _login(page, url, "admin")
+    page.goto(f"{url}/journal?verify=1")
+    assert "日志完整" in page.locator(".flash.ok").inner_text()
+    assert page.locator("td:has-text('查阅户档')").count() >= 1
+    _shot(page, "10-journal")
+    page.goto(f"{url}/users")
+    assert page.locator("#user-ducha").count() == 1
+    _shot(page, "11-users")
     assert not errors, errors
     context.close()

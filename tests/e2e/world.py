@@ -104,6 +104,7 @@ def build(arc: Archive) -> World:
         review.title = "入户调查表"
         other = _doc(session, arc, v4, h21, "H01", "贫困户申请书\n申请人: 赵小红")
         village_doc = _doc(session, arc, v3, None, "V02", "白沙村两委会会议记录\n研究危房改造")
+        village_doc.title = "白沙村两委会会议记录"
         for name, (role, villages) in ACCOUNTS.items():
             users.create_user(
                 session, name, role=role, password=PASSWORD, actor="test", villages=villages
