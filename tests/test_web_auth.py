@@ -203,7 +203,7 @@ def test_first_run_page_creates_the_admin_from_localhost_only(arc, app):
         },
     )
     assert refused.status_code == 403
-    local = TestClient(app, client=LOCAL)
+    local = TestClient(app, client=LOCAL, base_url="http://127.0.0.1:8000")
     page = local.get("/setup").text
     response = local.post(
         "/setup",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -102,7 +103,8 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
         session_cookie=auth.SESSION_COOKIE,
         max_age=auth.SESSION_MAX_AGE,
         same_site="lax",
-        https_only=False,
+        # Set DANGAN_SECURE_COOKIES=1 when the server is reached over HTTPS.
+        https_only=os.environ.get("DANGAN_SECURE_COOKIES", "") in ("1", "true", "yes"),
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

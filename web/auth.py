@@ -212,7 +212,11 @@ async def logout(request: Request) -> Response:
 
 
 def is_local(request: Request) -> bool:
-    return client_host(request) in LOCAL_HOSTS
+    """The request comes from the server's own machine, addressed to it by a loopback
+    name (a reverse proxy on the same machine still sends its public host name)."""
+    host = request.headers.get("host") or ""
+    host = host[1 : host.find("]")] if host.startswith("[") else host.split(":", 1)[0]
+    return client_host(request) in LOCAL_HOSTS and host in LOCAL_HOSTS
 
 
 @router.get("/setup", response_class=HTMLResponse)
