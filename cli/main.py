@@ -9,7 +9,7 @@ import typer
 
 from archive.context import init_archive
 from archive.errors import DanganError
-from cli import common, demo, docs, ingest, journal, review, roster
+from cli import common, demo, docs, ingest, journal, review, roster, users
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -21,6 +21,7 @@ app.add_typer(roster.app, name="roster")
 app.add_typer(docs.app, name="docs")
 app.add_typer(journal.app, name="journal")
 app.add_typer(review.app, name="review")
+app.add_typer(users.app, name="user")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
