@@ -101,10 +101,10 @@ test: system venv
 	[ "$$sqlite" -eq 0 ] && [ "$$postgres" -eq 0 ]
 
 # ---------------------------------------------------------------- demo
-# One recipe line: it becomes `$(BIN)/dangan demo --serve` once that command exists.
+# The web UI is up at once; the demo township is generated and ingested behind it.
 demo: export DANGAN_HOME := $(DEMO_HOME)
 demo: system venv
-	$(BIN)/dangan init --fonds Z105 --township 桑村镇 && $(BIN)/dangan roster import tests/data/roster.xlsx && $(BIN)/dangan serve --host 127.0.0.1 --port 8000
+	$(BIN)/dangan demo --serve --host 127.0.0.1 --port 8000
 
 # ---------------------------------------------------------------- clean
 clean:

@@ -16,6 +16,7 @@ from archive.demo.build import build_township
 from archive.roster import import_roster
 from cli.common import ACTOR, console, err_console, home
 from cli.ingest import _progress, wait_with_progress
+from cli.users import demo as demo_users
 from ingest.receive import Hints, receive_paths
 
 FONDS, TOWNSHIP = "Z105", "桑村镇"
@@ -88,6 +89,7 @@ def demo(
     """生成一个示例乡镇(花名册、扫描件、照片、PDF、Word), 导入并识别归档。"""
     per_village = max(1, -(-size // villages))
     arc, _ = init_archive(home(), fonds=FONDS, township=TOWNSHIP, actor=ACTOR)
+    demo_users()
     if serve:
         _serve_while_loading(arc, seed, villages, per_village, host, port, workers)
         return
