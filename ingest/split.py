@@ -64,7 +64,8 @@ def _find(title: str, line: str) -> int | None:
 
 def heading_title(line: str, titles: list[str]) -> str | None:
     """The title a heading line announces, or None for running text and other lines."""
-    raw = unicodedata.normalize("NFKC", line).strip()
+    # OCR puts stray marks (。, “, >) before and after a heading.
+    raw = unicodedata.normalize("NFKC", line).strip().strip("。.,，、'\"“”‘’>|·-_ ")
     if not raw or _SENTENCE.search(raw.rstrip(":：")) or _SECTION.match(raw):
         return None
     norm = normalise(raw)
@@ -96,13 +97,13 @@ def page_title(page: str, titles: list[str]) -> str | None:
 def split_points(pages: list[str], titles: list[str]) -> list[tuple[int, int]]:
     """1-based inclusive page ranges of the parts of a scan; a single range means no split.
 
-    A part starts at each page that begins with a form title; pages before the first
-    title belong to the first part. No pages, no parts.
+    A part starts at page 1 and at each later page that begins with a form title. Pages
+    before the first title found are a part of their own: OCR often loses a title, and a
+    page that precedes a new form's title page is not part of that form. No pages, no parts.
     """
     if not pages:
         return []
-    starts = [i + 1 for i, page in enumerate(pages) if page_title(page, titles)]
-    starts = starts[1:]  # the first part runs from page 1, whatever precedes its title
+    starts = [i + 1 for i, page in enumerate(pages) if i > 0 and page_title(page, titles)]
     bounds = [1, *starts]
     ends = [s - 1 for s in starts] + [len(pages)]
     return list(zip(bounds, ends, strict=True))

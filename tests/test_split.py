@@ -74,9 +74,15 @@ def test_continuation_heading_does_not_split() -> None:
     assert split_points(pages, TITLES) == [(1, 2), (3, 3)]
 
 
-def test_pages_before_the_first_title_belong_to_the_first_part() -> None:
+def test_pages_before_the_first_title_found_are_a_part_of_their_own() -> None:
+    # OCR lost page 1's title: gluing it to the next form would misfile both.
     pages = ["封面\n东坪村档案", "", "评议表\n...", "审批表\n..."]
-    assert split_points(pages, TITLES) == [(1, 3), (4, 4)]
+    assert split_points(pages, TITLES) == [(1, 2), (3, 3), (4, 4)]
+
+
+def test_stray_ocr_marks_around_a_heading_are_ignored() -> None:
+    pages = ["。建档立卡贫困户审批表\n户主姓名 唐春强", "贫困户确认告知书\n唐春强"]
+    assert split_points(pages, ["审批表", "确认告知书"]) == [(1, 1), (2, 2)]
 
 
 @pytest.mark.parametrize(
