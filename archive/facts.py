@@ -30,6 +30,10 @@ _CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
+# What OCR makes of 〇 and 一 inside a year written in Chinese numerals.
+_CN_YEAR_NOISE = str.maketrans(
+    {"o": "〇", "Q": "〇", "@": "〇", "0": "〇", "-": "一", "—": "一", "_": "一"}
+)
 _CJK = r"\u4e00-\u9fff"
 # Characters OCR engines commonly put in place of digits inside ID numbers.
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -165,6 +169,18 @@ def village_name(text: str) -> str | None:
 # -- dates ------------------------------------------------------------------------------
 
 
+def _cn_year(text: str) -> int | None:
+    """二〇一八 → 2018, forgiving OCR: 二O〇一四 (a 〇 read twice), 二@〇一五, 二〇-四."""
+    digits = _cn_number(text.translate(_CN_YEAR_NOISE))
+    if digits is None:
+        return None
+    number = str(digits)
+    if len(text) == 5 and "00" in number:
+        number = number.replace("00", "0", 1)
+    year = int(number)
+    return year if 1990 <= year <= 2099 else None
+
+
 def _cn_number(text: str) -> int | None:
     """二〇一八 → 2018 (digit by digit); 十二 → 12; 二十五 → 25."""
     if not text:
@@ -183,7 +199,7 @@ _NUM_DATE = re.compile(
     r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*日?"
 )
 _CN_DATE = re.compile(
-    r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
+    r"([〇零○OoQ@0一二三四五六七八九—_-]{4,5})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
 )
 
 
@@ -197,7 +213,8 @@ def dates(text: str) -> list[dt.date]:
         except ValueError:
             continue
     for match in _CN_DATE.finditer(norm):
-        parts = [_cn_number(g) for g in match.groups()]
+        year, month, day = match.groups()
+        parts = [_cn_year(year), _cn_number(month), _cn_number(day)]
         if None not in parts:
             try:
                 found.append((match.start(), dt.date(*parts)))  # type: ignore[arg-type]
@@ -218,6 +235,15 @@ def document_date(text: str) -> dt.date | None:
                 return after[0]
     all_dates = [d for d in dates(norm) if d.year >= 2000]
     return all_dates[-1] if all_dates else None
+
+
+def document_year(text: str, today: dt.date | None = None) -> int | None:
+    """The year an undated form belongs to: a written-out year such as 2018年 or
+    2018年度 (the latest one not in the future), when no full date could be read."""
+    limit = (today or dt.date.today()).year
+    years = [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", normalise(text))]
+    years = [y for y in years if 2000 <= y <= limit]
+    return max(years) if years else None
 
 
 # -- document numbers and amounts ----------------------------------------------------------

@@ -35,6 +35,7 @@ class Decision:
     household: Household | None = None
     place_confidence: float = 0.0
     date: dt.date | None = None
+    year: int | None = None
     title: str | None = None
     title_made_up: bool = False
     reasons: list[str] = field(default_factory=list)
@@ -51,6 +52,7 @@ class Decision:
             "household_no": self.household.household_no if self.household else None,
             "place_confidence": round(self.place_confidence, 3),
             "date": self.date.isoformat() if self.date else None,
+            "year": self.year,
             "title": self.title,
             "reasons": self.reasons,
         }
@@ -223,8 +225,10 @@ def decide(
     decision.date = facts.document_date(text)
     if decision.date is None and metadata.get("date_taken"):
         decision.date = dt.date.fromisoformat(str(metadata["date_taken"])[:10])
-    if decision.date is None:
-        decision.reasons.append("未识别出文件日期")
+    # An undated item can still be filed under its year (the catalog's date stays empty).
+    decision.year = decision.date.year if decision.date else facts.document_year(text)
+    if decision.year is None:
+        decision.reasons.append("未识别出文件日期或年度")
         decision.type_confidence = min(decision.type_confidence, 0.5)
     if title_line:
         decision.title = title_line

@@ -159,7 +159,7 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
         doc.doc_type = decision.doc_type
         doc.village, doc.household = decision.village, decision.household
         doc.date = decision.date
-        doc.year = decision.date.year if decision.date else None
+        doc.year = decision.year
         doc.title, doc.title_made_up = decision.title, decision.title_made_up
         doc.retention = scheme.types[decision.doc_type].retention if decision.doc_type else None
         doc.confidence = decision.confidence

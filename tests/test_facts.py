@@ -70,3 +70,22 @@ def test_form_title_on_the_first_lines_tolerates_one_wrong_character():
     assert facts.form_title("贫困户入户調查表\n...", titles).title == "入户调查表"  # one char off
     assert facts.form_title("第一行\n第二行\n第三行\n第四行\n第五行 扶贫手册", titles) is None
     assert facts.form_title("评仪表", titles) is None  # three-character titles must be exact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二O〇一四年五月十二日", dt.date(2014, 5, 12)),  # a 〇 read twice
+        ("二@〇一五年八月二十八日", dt.date(2015, 8, 28)),
+        ("调查日期;二〇-四年五月二十三日", dt.date(2014, 5, 23)),
+        ("二〇〇八年一月一日", dt.date(2008, 1, 1)),
+    ],
+)
+def test_chinese_numeral_dates_survive_ocr_noise(text, expected):
+    assert facts.dates(text) == [expected]
+
+
+def test_undated_form_gets_the_year_it_names():
+    assert facts.document_year("石门村驻村工作队 队长:薛顺福 2018年]月", today=dt.date(2026, 1, 1)) == 2018
+    assert facts.document_year("2030年规划", today=dt.date(2026, 1, 1)) is None
+    assert facts.document_year("没有年份") is None
