@@ -73,3 +73,21 @@ def test_rapidocr_reads_traditional_with_bundled_models() -> None:
     assert looks_traditional(result.text)
     assert cer("\n".join(TRADITIONAL), result.text) < 0.05
     assert result.confidence is not None and result.confidence > 0.9
+
+
+def test_table_borders_read_as_bars_are_dropped() -> None:
+    from ingest.ocr.tesseract import _result
+
+    words = ["|", "识别年度", "|2016年", "｜", "人均纯收入|"]
+    n = len(words)
+    data = {
+        "text": words,
+        "conf": [90] * n,
+        "block_num": [1] * n,
+        "par_num": [1] * n,
+        "line_num": [1] * n,
+        "left": [i * 100 for i in range(n)],
+        "width": [90] * n,
+        "height": [40] * n,
+    }
+    assert _result(data, "tesseract:chi_sim").text.replace(" ", "") == "识别年度2016年人均纯收入"

@@ -81,6 +81,10 @@ class TesseractEngine:
         return _result(data, f"{self.name}:{lang}")
 
 
+# Table borders on forms come back as these: they are rules on the paper, not text.
+_BORDER_MARKS = "|｜¦丨[]{}_"
+
+
 def _result(data: dict[str, list], engine: str) -> OcrResult:
     lines: dict[tuple[int, int, int], list[tuple[str, int, int, int]]] = {}
     order: list[tuple[int, int, int]] = []
@@ -88,8 +92,8 @@ def _result(data: dict[str, list], engine: str) -> OcrResult:
     cjk_confs: list[float] = []
     for i, word in enumerate(data["text"]):
         conf = float(data["conf"][i])
-        word = (word or "").strip()
-        if conf < 0 or not word:
+        word = (word or "").strip().strip("|｜¦")
+        if conf < 0 or not word or all(ch in _BORDER_MARKS for ch in word):
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         if key not in lines:
