@@ -1,0 +1,82 @@
+"""GET /api/search: the command line's `dangan search --json`, over HTTP.
+
+Limited to the caller's villages inside the search itself (totals and facets count
+only what the caller may see); ID numbers in snippets are masked for roles that may
+not see them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+
+from archive.users import Account
+from search.service import SearchService
+from web.api import ERRORS
+from web.auth import require
+from web.privacy import mask_text
+
+router = APIRouter(prefix="/api", tags=["检索"])
+Reader = Annotated[Account, Depends(require("read"))]
+_lock = threading.Lock()
+
+
+def service_for(app: FastAPI) -> SearchService:
+    """The app's one search service. It keeps the index writer for the server's life
+    and catches up with items filed by worker processes (`SearchService.sync`, also
+    run by `SearchService.sync_forever` in a thread of the server)."""
+    service = getattr(app.state, "search", None)
+    if service is None:
+        with _lock:
+            service = getattr(app.state, "search", None)
+            if service is None:
+                service = SearchService(app.state.archive, keep_writer=True)
+                app.state.search = service
+    return service
+
+
+def get_search(request: Request) -> SearchService:
+    return service_for(request.app)
+
+
+def search_json(
+    service: SearchService,
+    user: Account,
+    q: str = "",
+    **filters: Any,
+) -> dict[str, Any]:
+    """The search as `user` may see it."""
+    result = service.search(q, allowed_villages=list(user.villages) or None, **filters)
+    for hit in result["hits"]:
+        hit["snippet"] = mask_text(hit["snippet"], user)
+    return result
+
+
+@router.get("/search", responses=ERRORS)
+def search(
+    request: Request,
+    user: Reader,
+    q: Annotated[str, Query(description='查询, 如 "扶贫手册 村:白沙村 年度:2016-2018"')] = "",
+    village: Annotated[str | None, Query(description="村代码或村名")] = None,
+    household: Annotated[str | None, Query(description="户编号、户主姓名或身份证号")] = None,
+    doc_type: Annotated[str | None, Query(alias="type", description="文件类型代码")] = None,
+    year: Annotated[str | None, Query(description="2016 或 2016-2018")] = None,
+    status: Annotated[str | None, Query(description="filed(默认)|needs_review|all")] = None,
+    limit: Annotated[int, Query(ge=0, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """全文检索(同 `dangan search --json`): `{query, total, took_ms, hits, facets}`。"""
+    return search_json(
+        get_search(request),
+        user,
+        q,
+        village=village,
+        household=household,
+        doc_type=doc_type,
+        year=year,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
