@@ -118,6 +118,20 @@ def village_in_text(session: Session, text: str) -> Village | None:
     return villages[found[2]] if found else None
 
 
+def corroboration(text: str, household: Household) -> list[str]:
+    """Facts in the text that agree with the roster's record of `household`."""
+    agree = []
+    members = facts.members(text)
+    if members is not None and members == household.members:
+        agree.append("家庭人口")
+    if household.phone and household.phone in facts.normalise(text).replace(" ", ""):
+        agree.append("联系电话")
+    helpers = {p.helper.name for p in household.pairings}
+    if helpers & set(facts.helper_names(text)):
+        agree.append("帮扶责任人")
+    return agree
+
+
 def decide_place(
     session: Session, text: str, level: str, hints: dict[str, str], decision: Decision
 ) -> None:
@@ -175,10 +189,16 @@ def decide_place(
                 found, confidence = exact[0], 0.9
             elif candidates:
                 best, score = candidates[0]
-                decision.reasons.append(
-                    f"户主姓名 {name} 与花名册不完全一致, 最接近 {best.head_name}"
-                )
-                found, confidence = best, min(score, 0.75)
+                runner_up = candidates[1][1] if len(candidates) > 1 else 0.0
+                backed = corroboration(text, best) if village is not None else []
+                if backed and score - runner_up >= 0.15:
+                    # One character misread, but the village and other facts agree.
+                    found, confidence = best, 0.85
+                else:
+                    decision.reasons.append(
+                        f"户主姓名 {name} 与花名册不完全一致, 最接近 {best.head_name}"
+                    )
+                    found, confidence = best, min(score, 0.75)
     if hinted_household is not None:
         if found is not None and found.id != hinted_household.id and confidence >= 0.9:
             decision.reasons.append(

@@ -152,3 +152,21 @@ def test_learned_model_classifies_text_without_a_title(roster):
 
 def test_training_needs_enough_examples():
     assert train(["甲"] * 5, ["H01"] * 5) is None
+
+
+def test_misread_name_with_agreeing_facts_is_filed(roster):
+    with roster.db.write() as session:
+        from sqlalchemy import select
+
+        wang = session.scalar(select(Household).where(Household.head_name == "王建国"))
+        wang.members, wang.phone = 4, "13800000001"
+    text = "帮扶连心卡\n贫困户 王建图 家庭人口 4人\n家庭住址 白沙村3组 联系电话 13800000001\n2016年3月15日"
+    d = _decide(roster, text)
+    assert (d["doc_type"], d["household_no"], d["reasons"]) == ("H12", "001", [])
+    assert d["confidence"] >= THRESHOLD
+
+
+def test_misread_name_without_agreeing_facts_is_reviewed(roster):
+    text = "帮扶连心卡\n贫困户 王建图 家庭人口 6人\n家庭住址 白沙村3组\n2016年3月15日"
+    d = _decide(roster, text)
+    assert d["confidence"] < THRESHOLD
