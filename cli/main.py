@@ -9,7 +9,7 @@ import typer
 
 from archive.context import init_archive
 from archive.errors import DanganError
-from cli import common, demo, docs, ingest, journal, review, roster, users
+from cli import common, demo, docs, ingest, journal, review, roster, search, users
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -25,6 +25,7 @@ app.add_typer(users.app, name="user")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
+app.command("search")(search.search)
 
 
 @app.callback()
