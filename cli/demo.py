@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from archive.context import Archive, init_archive
+from archive.demo import status as demo_status
 from archive.demo.build import build_township
 from archive.roster import import_roster
 from cli.common import ACTOR, console, err_console, home
@@ -45,7 +46,16 @@ def build_corpus(arc: Archive, seed: int, villages: int, per_village: int, *, sh
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     else:
-        build_township(out, seed, villages, per_village, fonds=FONDS, name=TOWNSHIP)
+        home = arc.settings.home
+        build_township(
+            out,
+            seed,
+            villages,
+            per_village,
+            fonds=FONDS,
+            name=TOWNSHIP,
+            progress=lambda done, total: demo_status.write(home, "生成示例档案", done, total),
+        )
     return out
 
 
@@ -69,9 +79,14 @@ def load_demo(arc: Archive, corpus: Path, *, show: bool) -> dict[str, int]:
             f"花名册: 新增 {report.created} 户, 未导入 {len(report.errors)} 行(示例中故意放入的错误)"
         )
     counts = {"queued": 0, "duplicate": 0, "failed": 0}
-    for folder, hints in folders_with_hints(corpus):
+    batches = folders_with_hints(corpus)
+    for done, (folder, hints) in enumerate(batches):
+        demo_status.write(arc.settings.home, "接收示例文件", done, len(batches))
         for result in receive_paths(arc, [folder], actor=ACTOR, hints=hints):
             counts[result.outcome] += 1
+    demo_status.write(
+        arc.settings.home, "示例文件已全部接收", len(batches), len(batches), finished=True
+    )
     return counts
 
 
@@ -125,8 +140,10 @@ def _serve_while_loading(
             counts = load_demo(arc, corpus, show=False)
             console.print(f"示例文件已全部接收(排队 {counts['queued']}), 后台正在识别, 进度见首页")
         except Exception as exc:  # the server stays up; the user sees why the demo stopped
+            demo_status.write(arc.settings.home, "示例数据加载失败", finished=True, error=str(exc))
             err_console.print(f"[red]示例数据加载失败[/]: {exc}")
 
+    demo_status.write(arc.settings.home, "准备示例乡镇")
     threading.Thread(target=load, name="demo-loader", daemon=True).start()
     time.sleep(0.1)
     console.print(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from archive.demo import status as demo_status
 from archive.users import Account
 from web.auth import require
 from web.deps import get_archive
@@ -28,12 +29,18 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "villages": village_rows(session, user),
             "statuses": status_counts(session, user),
             "progress": job_progress(session),
+            "demo": demo_status.read(arc.settings.home),
         }
     return render(request, "dashboard.html", context)
 
 
 @router.get("/fragments/progress", response_class=HTMLResponse)
 def progress_fragment(request: Request, user: Viewer) -> Response:
-    with get_archive(request).db.read() as session:
+    arc = get_archive(request)
+    with arc.db.read() as session:
         progress = job_progress(session)
-    return render(request, "_progress.html", {"progress": progress})
+    return render(
+        request,
+        "_progress.html",
+        {"progress": progress, "demo": demo_status.read(arc.settings.home)},
+    )
