@@ -62,6 +62,8 @@ INDEXED_STATUSES = ("filed", "needs_review")
 STATE_FILE = "state.json"
 SYNC_MARGIN = dt.timedelta(seconds=60)  # a transaction may commit after its rows were stamped
 SYNC_INTERVAL = 5.0  # seconds between catch-ups from the search path
+# Paging deeper than this is no search: tantivy allocates limit + offset results.
+MAX_OFFSET = 10_000
 BATCH = 500
 COMMIT_EVERY = 20_000
 
@@ -463,7 +465,7 @@ class SearchService:
                 statuses=None if "all" in statuses else (statuses or ["filed"]),
                 allowed_villages=allowed_villages,
                 limit=max(0, limit),
-                offset=max(0, offset),
+                offset=min(max(0, offset), MAX_OFFSET),
             ),
             [
                 *parsed.highlight_terms(),

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from archive.users import Account
-from search.service import SearchService
+from search.service import MAX_OFFSET, SearchService
 from web.api import ERRORS
 from web.auth import require
 from web.privacy import mask_text
@@ -65,7 +65,7 @@ def search(
     year: Annotated[str | None, Query(description="2016 或 2016-2018")] = None,
     status: Annotated[str | None, Query(description="filed(默认)|needs_review|all")] = None,
     limit: Annotated[int, Query(ge=0, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """全文检索(同 `dangan search --json`): `{query, total, took_ms, hits, facets}`。"""
     return search_json(
