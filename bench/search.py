@@ -276,6 +276,11 @@ def render(results: list[dict[str, Any]], notes: list[str]) -> str:
     lines = [
         "## Search",
         "",
+        "Re-run: `.venv/bin/python bench/search.py --size 10000 --backend tantivy "
+        "--backend whoosh --jieba`, then `--size 100000` (both backends) and "
+        "`--size 1000000 --backend tantivy`, then `bench/search.py --write-docs` (results "
+        "collect in `$TMPDIR/dangan-bench-search.json`).",
+        "",
         "Measured by `bench/search.py` on the demo generator's text-only items "
         "(`archive.demo.textonly`, 8% Traditional, ~340 characters each), one run each, "
         f"on {results[0]['machine'] if results else 'this machine'}. Indexing counts "
