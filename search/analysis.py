@@ -23,12 +23,12 @@ want to experiment (``bench/search.py --jieba`` measures the cost).
 
 from __future__ import annotations
 
-import importlib.util
 import operator
 import re
 import unicodedata
 from functools import cache
-from pathlib import Path
+
+from archive.chinese import t2s_table
 
 ANALYSIS_VERSION = 1  # bump whenever tokens change: the index schema version includes it
 
@@ -44,57 +44,10 @@ _CODE = re.compile(r"(?<![0-9a-z·-])[0-9a-z]+(?:[-·][0-9a-z]+){3,}(?![0-9a-z·
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9x](?![0-9a-z])")
 
 
-# Variants that OpenCC's character table leaves apart but that mean the same word in
-# these archives: 著 is both Traditional for 着 (看著 = 看着) and a Simplified character
-# of its own; 臺帳 is written for 台账 (OpenCC gives 台帐). Mapped the same way on both
-# sides, they only make 著/着 and 帳/帐/账 one letter to the index.
-_EXTRA_T2S = {"著": "着", "帳": "账", "帐": "账"}
-
-
-def _opencc_characters_file() -> Path | None:
-    """OpenCC's TSCharacters.txt as shipped by `opencc-python-reimplemented`."""
-    spec = importlib.util.find_spec("opencc")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        path = Path(folder) / "dictionary" / "TSCharacters.txt"
-        if path.exists():
-            return path
-    return None
-
-
-@cache
-def t2s_table() -> dict[int, int]:
-    """A `str.translate` table: each Traditional character to its first Simplified one.
-
-    Only one-to-one entries are used (a character to a character), so translation keeps
-    lengths. Raises RuntimeError when OpenCC's table is not installed: silently
-    searching without 繁→简 would give wrong answers.
-    """
-    path = _opencc_characters_file()
-    if path is None:
-        raise RuntimeError(
-            "缺少繁简转换字表: 请安装 opencc-python-reimplemented (提供 OpenCC 的 TSCharacters.txt)"
-        )
-    table: dict[int, int] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        trad, _, simplified = line.partition("\t")
-        candidates = simplified.split()
-        if len(trad) == 1 and candidates and len(candidates[0]) == 1 and candidates[0] != trad:
-            table[ord(trad)] = ord(candidates[0])
-    table.update((ord(t), ord(s)) for t, s in _EXTRA_T2S.items())
-    return table
-
-
 @cache
 def _traditional() -> frozenset[str]:
     """The characters the map changes: most text needs no translation at all."""
     return frozenset(map(chr, t2s_table()))
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified, character by character (no phrase rules)."""
-    return text.translate(t2s_table())
 
 
 def normalise(text: str) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.chinese import to_simplified
 from archive.context import Archive
 from archive.errors import DanganError, InputError, NotFound
 from archive.models import Document, Village, utcnow
@@ -478,7 +479,7 @@ class SearchService:
         try:
             return resolve_village(session, text).code
         except NotFound:
-            simplified = analysis.to_simplified(text)
+            simplified = to_simplified(text)
             if simplified == text:
                 raise
             return resolve_village(session, simplified).code
