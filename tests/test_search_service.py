@@ -80,12 +80,15 @@ def build_demo(
             for f in all_documents(township, seed)
             if f.doc_type not in MONTHLY or f.date.month in months
         ]
+        # One scanned file holding every item (as a feeder scan split into parts).
+        scan = factories.stored_file(arc, session, f"demo-{seed}".encode(), "卷宗扫描.pdf")
         for n, form in enumerate(forms):
             if form.doc_type in ("H01", "V05") and n % 2 == 0:
                 form = traditional(form)
             text = document_text(form)
             doc = Document(
-                file=factories.stored_file(arc, session, f"demo-{n}".encode(), f"{n}.pdf"),
+                file=scan,
+                source_pages=str(n + 1),
                 doc_type=form.doc_type,
                 title=form.title,
                 date=form.date,
