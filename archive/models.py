@@ -161,7 +161,10 @@ class Document(Base):
     error: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the search index catches up on items changed since its watermark.
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, index=True
+    )
     filed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     file: Mapped[StoredFile] = relationship()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -23,6 +21,7 @@ from web import (
     api_jobs,
     api_journal,
     api_review,
+    api_search,
     api_users,
     auth,
     errors,
@@ -63,6 +62,13 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
                 return
             stop = threading.Event()
             InboxWatcher(arc).start_thread(stop)
+            # Items the workers file reach the index within seconds, not at the next search.
+            threading.Thread(
+                target=api_search.service_for(app).sync_forever,
+                args=(stop,),
+                daemon=True,
+                name="search-sync",
+            ).start()
             pool = WorkerPool(arc.settings.home, processes=workers).start()
             try:
                 yield
@@ -108,11 +114,8 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (api, api_ingest, api_review, api_jobs, api_journal, api_users):
+    for module in (api, api_ingest, api_review, api_jobs, api_journal, api_search, api_users):
         app.include_router(module.router)
-    # The search engineer's GET /api/search, once it exists.
-    if importlib.util.find_spec("web.api_search") is not None:
-        app.include_router(importlib.import_module("web.api_search").router)
     for module in (
         auth,
         pages_dashboard,
