@@ -309,3 +309,11 @@ def test_text_only_items_are_deterministic() -> None:
     } <= set(a[0])
     assert any(i["traditional"] for i in a)
     assert all(i["text"].splitlines()[0] for i in a)
+
+
+def test_text_only_items_come_to_exactly_the_number_asked() -> None:
+    from archive.demo.textonly import iter_text_items
+
+    items = list(iter_text_items(2000, seed=3))
+    assert len(items) == 2000
+    assert any(i["traditional"] for i in items)
