@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import Database
@@ -25,6 +25,9 @@ from archive.models import Document, Job, utcnow
 def lease_duration() -> dt.timedelta:
     """How long a lease lasts without a progress report (DANGAN_LEASE_SECONDS, default 600)."""
     return dt.timedelta(seconds=float(os.environ.get("DANGAN_LEASE_SECONDS", "600")))
+
+
+SLOW_QUEUE = "ocr"
 
 
 class LeaseLost(Exception):
@@ -74,7 +77,8 @@ def lease(db: Database, owner: str, queues: list[str] | None = None) -> Leased |
                     (Job.status == "leased") & (Job.lease_expires_at < now),
                 )
             )
-            .order_by(Job.id)
+            # Quick steps first: a filed item should not wait behind every page of OCR.
+            .order_by(case((Job.queue == SLOW_QUEUE, 1), else_=0), Job.id)
             .limit(1)
             .with_for_update(skip_locked=True)
         )

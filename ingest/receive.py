@@ -24,12 +24,12 @@ from archive.models import Document, StoredFile
 from archive.queries import resolve_household, resolve_village
 from ingest.exceptions import IngestError
 from ingest.limits import Limits
-from ingest.queue import enqueue
+from ingest.queue import SLOW_QUEUE, enqueue
 from ingest.sniff import sniff_file
 from ingest.zipfiles import check_archive, iter_members
 
 EXTRACT_STEP = "extract"
-OCR_QUEUE = "ocr"
+OCR_QUEUE = SLOW_QUEUE
 _JUNK = {".ds_store", "thumbs.db", "desktop.ini"}
 
 
