@@ -11,6 +11,7 @@ from sqlalchemy import select
 from archive.models import Document, JournalEvent
 from tests.e2e import world as w
 from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
+from tests.test_cli import DOCUMENT_KEYS
 from web.app import create_app
 
 
@@ -115,29 +116,7 @@ def test_review_list_file_and_refile(arc, app, world):
 
 def test_docs_keep_the_design_shape(app, world):
     docs = client(app, world, "admin").get("/api/docs", params={"village": "003"}).json()
-    keys = {
-        "id",
-        "archival_code",
-        "title",
-        "doc_type",
-        "doc_type_name",
-        "class",
-        "level",
-        "retention",
-        "village_code",
-        "village",
-        "household_no",
-        "household_head",
-        "year",
-        "date",
-        "pages",
-        "status",
-        "confidence",
-        "error",
-        "source_name",
-        "source_pages",
-        "sha256",
-    }
+    keys = set(DOCUMENT_KEYS)
     assert all(set(d) == keys for d in docs)
     one = client(app, world, "admin").get(f"/api/docs/{world.filed_id}").json()
     assert set(one) == keys | {"text"}
