@@ -11,7 +11,9 @@ from cli.demo import load_demo
 
 
 def test_load_demo_receives_every_file_with_folder_hints(arc, tmp_path):
-    truth = build_township(tmp_path / "corpus", seed=5, villages=1, households_per_village=4, workers=2)
+    truth = build_township(
+        tmp_path / "corpus", seed=5, villages=1, households_per_village=4, workers=2
+    )
     counts = load_demo(arc, tmp_path / "corpus", show=False)
     assert counts == {"queued": len(truth.files), "duplicate": 0, "failed": 0}
     with arc.db.read() as session:

@@ -86,6 +86,9 @@ def test_chinese_numeral_dates_survive_ocr_noise(text, expected):
 
 
 def test_undated_form_gets_the_year_it_names():
-    assert facts.document_year("石门村驻村工作队 队长:薛顺福 2018年]月", today=dt.date(2026, 1, 1)) == 2018
+    assert (
+        facts.document_year("石门村驻村工作队 队长:薛顺福 2018年]月", today=dt.date(2026, 1, 1))
+        == 2018
+    )
     assert facts.document_year("2030年规划", today=dt.date(2026, 1, 1)) is None
     assert facts.document_year("没有年份") is None

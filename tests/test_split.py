@@ -102,7 +102,11 @@ def test_scheme_names_with_alternatives_are_titles() -> None:
 
 
 def test_numbered_section_of_a_form_is_not_a_new_form() -> None:
-    pages = ["贫困户扶贫手册\n户主姓名：王建国", "一、家庭基本情况\n...", "四、帮扶计划表\n2016年 产业扶持"]
+    pages = [
+        "贫困户扶贫手册\n户主姓名：王建国",
+        "一、家庭基本情况\n...",
+        "四、帮扶计划表\n2016年 产业扶持",
+    ]
     assert split_points(pages, ["扶贫手册", "帮扶计划表"]) == [(1, 3)]
 
 

@@ -48,6 +48,7 @@ def test_no_server_errors(web_schema):  # type: ignore[no-untyped-def]
     operations = [result.ok() for result in web_schema.get_all_operations()]
     assert len(operations) >= 15
     for operation in operations:
+
         @given(case=operation.as_strategy())
         @settings(
             max_examples=6,
