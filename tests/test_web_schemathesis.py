@@ -9,16 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-
-from archive.context import init_archive  # noqa: E402
-from tests.conftest import _empty_all_tables  # noqa: E402
-from tests.e2e import world as w  # noqa: E402
-from web.app import create_app  # noqa: E402
+from archive.context import init_archive
+from tests.conftest import _empty_all_tables
+from tests.e2e import world as w
+from web.app import create_app
 
 TOKEN: dict[str, str] = {}
 

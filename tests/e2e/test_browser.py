@@ -23,8 +23,10 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    # `make test` installs it (make system); a missing browser must fail, not skip.
+    raise RuntimeError(f"{CHROMIUM} is missing: run `make system` (apt-get install chromium)")
+
+from playwright import sync_api  # noqa: E402
 
 from archive import users  # noqa: E402
 from tests import factories  # noqa: E402
