@@ -62,13 +62,6 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
                 return
             stop = threading.Event()
             InboxWatcher(arc).start_thread(stop)
-            # Items the workers file reach the index within seconds, not at the next search.
-            threading.Thread(
-                target=api_search.service_for(app).sync_forever,
-                args=(stop,),
-                daemon=True,
-                name="search-sync",
-            ).start()
             pool = WorkerPool(arc.settings.home, processes=workers).start()
             try:
                 yield

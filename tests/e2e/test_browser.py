@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,13 @@ from tests.e2e.world import PASSWORD, fast_hashing  # noqa: E402, F401
 from tests.pages import page as render_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+# The committed screenshots are refreshed on request (DANGAN_UPDATE_SCREENSHOTS=1);
+# an ordinary run takes its pictures in a temporary folder and leaves the tree clean.
+SHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("DANGAN_UPDATE_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "dangan-screenshots"
+)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
