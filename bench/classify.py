@@ -4,6 +4,7 @@ Builds (or reuses) the demo corpus, ingests every file into a fresh archive, run
 the workers until idle and compares each item with the generator's ground truth:
 
     .venv/bin/python bench/classify.py [--villages 3] [--per-village 10] [--hints]
+                                       [--engine tesseract|rapidocr]
 
 Prints document-type accuracy, household accuracy, the share sent to review and the
 error rate among auto-filed items, and records them in docs/benchmarks.md.
@@ -132,15 +133,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--hints", action="store_true", help="upload with village/household hints")
     parser.add_argument("--corpus", type=Path, help="an already built corpus")
+    parser.add_argument("--engine", choices=("tesseract", "rapidocr"), default="tesseract")
     args = parser.parse_args()
+    os.environ["DANGAN_OCR_ENGINE"] = args.engine
     result = run(args.villages, args.per_village, args.seed, args.hints, args.corpus)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     mode = "with folder hints" if result["hints"] else "without hints"
+    key = f"classify-{mode}" + ("" if args.engine == "tesseract" else f"-{args.engine}")
     record(
         "Classification",
-        f"classify-{mode}",
+        key,
         f"""Demo township seed {args.seed}: {result["villages"]} villages, {result["households"]} households,
-{result["files"]} files, {result["items"]} items ({result["expected_items"]} in the ground truth), {mode}.
+{result["files"]} files, {result["items"]} items ({result["expected_items"]} in the ground truth), {mode},
+OCR by {args.engine} (`--engine {args.engine}`).
 
 | measure | figure | goal |
 |---|---|---|

@@ -57,13 +57,12 @@ OCR_MAX_PIXELS = 40_000_000
 """Larger images (a 600 dpi A3 scan) are scaled down before OCR; 300 dpi is what OCR needs."""
 PHOTO_MAX_SIDE = 3000
 """Phone photos are read at most this many pixels on the long side."""
-PHOTO_PROBE_SIDE = 1600
 POOR_CONFIDENCE = 0.6
 """A first reading below this mean confidence triggers the orientation check."""
 TRADITIONAL_MARGIN = 0.02
 PHOTO_TEXT_MIN_WORDS = 6
 PHOTO_TEXT_MIN_CONFIDENCE = 0.75
-"""A photo "holds text" when a quick reading finds this many CJK words this confident."""
+"""A photo "holds text" when its reading finds this many CJK words this confident."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,8 @@ def ocr_image(
     """Read one page image: prepare it for its kind, read it with the Simplified model,
     turn it upright if that reading is poor and tesseract's orientation detection is
     sure, and read it again with the Traditional model when the first reading suggests
-    Traditional text (see `ingest.script`); the better reading is kept."""
+    Traditional text (see `ingest.script`); the better reading is kept. A photo whose
+    first reading finds no text (`holds_text`) is read no further."""
     state = state or _ScriptState()
     separate = getattr(engine, "separate_traditional", True)
     traditional = state.traditional and separate
@@ -171,6 +171,8 @@ def ocr_image(
         image = _limit_side(ImageOps.exif_transpose(image) or image, PHOTO_MAX_SIDE)
     prepared = prepare_for_ocr(image, kind)
     result = engine.recognize(prepared, traditional)
+    if kind == "photo" and not holds_text(result):
+        return result
     if _confidence(result) < POOR_CONFIDENCE:
         _, degrees = orient(prepared)
         if degrees:
@@ -188,12 +190,11 @@ def ocr_image(
     return result
 
 
-def photo_has_text(image: Image.Image, engine: OcrEngine) -> tuple[bool, OcrResult]:
-    """A quick reading of a photo at reduced resolution: does it hold text (a notice)?"""
-    small = _limit_side(ImageOps.exif_transpose(image) or image, PHOTO_PROBE_SIDE)
-    result = engine.recognize(prepare_for_ocr(small, "photo"), False)
-    confident = sum(1 for c in result.word_confidences if c >= PHOTO_TEXT_MIN_CONFIDENCE)
-    return confident >= PHOTO_TEXT_MIN_WORDS, result
+def holds_text(result: OcrResult) -> bool:
+    """Whether a photo's reading found text (a notice, a form) rather than the shapes of
+    a yard or a face that OCR turns into a few unsure characters."""
+    confident = sum(1 for _, c in result.cjk_words if c >= PHOTO_TEXT_MIN_CONFIDENCE)
+    return confident >= PHOTO_TEXT_MIN_WORDS
 
 
 def _ocr_page(
@@ -317,20 +318,10 @@ def _image_page(
     number: int,
     metadata: dict[str, Any],
 ) -> PageText:
-    if image_kind == "photo":
-        try:
-            has_text, probe = photo_has_text(image, engine)
-        except OcrEngineError as err:
-            raise OcrFailed(name, f"照片文字检测失败: {err}") from err
-        if not has_text:
-            metadata["ocr_skipped"] = "照片无文字"
-            return PageText(number, "", None, "ocr", None)
-        if max(image.size) <= PHOTO_PROBE_SIDE and _confidence(probe) >= POOR_CONFIDENCE:
-            result = probe  # the quick reading was already at full resolution
-        else:
-            result = _ocr_page(image, "photo", engine, state, name, number)
-    else:
-        result = _ocr_page(image, "scan", engine, state, name, number)
+    result = _ocr_page(image, image_kind, engine, state, name, number)
+    if image_kind == "photo" and not holds_text(result):
+        metadata["ocr_skipped"] = "照片无文字"
+        return PageText(number, "", None, "ocr", None)
     if result.rotated:
         metadata.setdefault("rotated_pages", {})[str(number)] = result.rotated
     return PageText(number, result.text, result.confidence, "ocr", result.engine)

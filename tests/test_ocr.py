@@ -37,7 +37,7 @@ def test_tesseract_reads_a_simplified_page(page: Image.Image) -> None:
     assert cer(SIMPLIFIED_TEXT, result.text) < 0.06
     assert result.confidence is not None and 0.75 < result.confidence <= 1.0
     assert result.text.splitlines()[0] == "建档立卡贫困户申请书"  # no spaces between CJK
-    assert len(result.word_confidences) > 20
+    assert len(result.cjk_words) > 20
     assert os.environ["OMP_THREAD_LIMIT"] == "1"
 
 
@@ -88,6 +88,59 @@ def test_table_borders_read_as_bars_are_dropped() -> None:
         "line_num": [1] * n,
         "left": [i * 100 for i in range(n)],
         "width": [90] * n,
+        "top": [10] * n,
         "height": [40] * n,
     }
     assert _result(data, "tesseract:chi_sim").text.replace(" ", "") == "识别年度2016年人均纯收入"
+
+
+def _tsv(words: list[tuple[str, int, int, int, int, int]]) -> dict[str, list]:
+    """image_to_data's columns for (text, conf, block, left, top, height) words."""
+    return {
+        "text": [w[0] for w in words],
+        "conf": [w[1] for w in words],
+        "block_num": [w[2] for w in words],
+        "par_num": [1] * len(words),
+        "line_num": list(range(len(words))),
+        "left": [w[3] for w in words],
+        "top": [w[4] for w in words],
+        "width": [len(w[0]) * 40 for w in words],
+        "height": [w[5] for w in words],
+    }
+
+
+def test_form_cells_found_as_separate_blocks_come_back_row_by_row() -> None:
+    from ingest.ocr.tesseract import _result
+
+    # tesseract orders a form's cells column by column: labels first, then values
+    data = _tsv(
+        [
+            ("户主姓名", 90, 1, 100, 300, 40),
+            ("身份证号", 90, 1, 100, 400, 40),
+            ("梁强保", 90, 2, 600, 302, 40),
+            ("370406194008120034", 90, 2, 600, 398, 40),
+            ("贫困户入户调查表", 90, 3, 500, 100, 60),
+        ]
+    )
+    assert _result(data, "tesseract:chi_sim").text.splitlines() == [
+        "贫困户入户调查表",
+        "户主姓名 梁强保",
+        "身份证号 370406194008120034",
+    ]
+
+
+def test_unsure_specks_of_punctuation_are_dropped_but_words_and_sure_commas_kept() -> None:
+    from ingest.ocr.tesseract import _result
+
+    data = _tsv(
+        [
+            ("”", 12, 1, 100, 100, 40),
+            ("申请人", 40, 1, 150, 100, 40),
+            ("，", 92, 1, 270, 100, 40),
+            ("@@", 0, 1, 312, 100, 40),
+            ("梁强保", 91, 1, 340, 100, 40),
+        ]
+    )
+    result = _result(data, "tesseract:chi_sim")
+    assert result.text == "申请人，梁强保"
+    assert result.cjk_words == (("申请人", 0.4), ("梁强保", 0.91))

@@ -12,6 +12,7 @@ from ingest.preprocess import (
     classify_image_kind,
     deskew,
     estimate_skew,
+    ink_threshold,
     otsu_threshold,
     prepare_for_ocr,
 )
@@ -63,7 +64,7 @@ def test_straight_and_blank_pages_are_left_alone(page: Image.Image) -> None:
     assert estimate_skew(blank) == 0.0
 
 
-def test_photo_is_only_made_gray() -> None:
+def test_photo_with_no_sheet_in_it_is_only_made_gray() -> None:
     photo = Image.new("RGB", (400, 300), (180, 170, 160))
     out = prepare_for_ocr(photo, "photo")
     assert out.mode == "L" and out.size == (400, 300)
@@ -86,3 +87,47 @@ def test_classify_image_kind() -> None:
     assert classify_image_kind(phone, {}) == "photo"
     assert classify_image_kind(Image.new("RGB", (2480, 3508)), {}) == "scan"  # A4, no dpi
     assert classify_image_kind(Image.new("RGB", (2480, 3508)), {"make": "HUAWEI"}) == "photo"
+
+
+def _with_seal(page: Image.Image, ink: int | tuple[int, int, int]) -> Image.Image:
+    """`page` with a seal's ring and star printed across the text (ink multiplies: the
+    text under the seal stays dark), as a seal sits on a date."""
+    from PIL import ImageChops, ImageDraw
+
+    white: int | tuple[int, int, int] = 255 if page.mode == "L" else (255, 255, 255)
+    seal = Image.new(page.mode, page.size, white)
+    draw = ImageDraw.Draw(seal)
+    cx, cy, r = page.width // 2, page.height // 2, 170
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=ink, width=12)
+    draw.regular_polygon((cx, cy, 60), 5, fill=ink)
+    return ImageChops.multiply(page, seal)
+
+
+def _ring_pixels(page: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """Where the ring is and the clean page has no ink."""
+    marked = _with_seal(Image.new("L", page.size, 255), 0)
+    ring = np.asarray(marked) == 0
+    return ring & (np.asarray(page.convert("L")) > 200), np.asarray(page.convert("L")) < 60
+
+
+def test_a_grey_seal_over_text_is_dropped_and_the_text_kept(page: Image.Image) -> None:
+    sealed = _with_seal(page, 130)  # a red seal in a grey scan: ~130, text ~0, paper 255
+    seal_only, text = _ring_pixels(page)
+    out = np.asarray(prepare_for_ocr(sealed, "scan"))
+    assert (out[seal_only] == 255).mean() > 0.99
+    assert (out[text] == 0).mean() > 0.97
+    # Otsu alone cuts through the seal and keeps it as ink
+    assert (np.asarray(sealed)[seal_only] <= otsu_threshold(sealed)).mean() > 0.99
+
+
+def test_a_plain_page_keeps_otsus_threshold(page: Image.Image) -> None:
+    assert ink_threshold(page) == otsu_threshold(page)
+
+
+def test_a_red_seal_in_a_colour_scan_fades_into_the_paper(page: Image.Image) -> None:
+    sealed = _with_seal(page.convert("RGB"), (206, 36, 48))
+    seal_only, text = _ring_pixels(page)
+    out = np.asarray(prepare_for_ocr(sealed, "scan"))
+    assert (out[seal_only] == 255).mean() > 0.99
+    assert (out[text] == 0).mean() > 0.97
+    assert cer(TEXT, get_engine().recognize(prepare_for_ocr(sealed, "scan"), False).text) < 0.03

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from ingest.extract import ocr_image
 from ingest.ocr import get_engine
+from ingest.ocr.base import OcrResult
 from ingest.preprocess import prepare_for_ocr
-from ingest.script import looks_traditional, suspect_traditional, traditional_share
+from ingest.script import (
+    _has_traditional_form,
+    looks_traditional,
+    suspect_traditional,
+    traditional_share,
+)
 from tests.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
 
 
@@ -36,3 +42,25 @@ def test_traditional_page_is_read_again_with_the_traditional_model() -> None:
 def test_simplified_page_is_read_once() -> None:
     result = ocr_image(render_lines(SIMPLIFIED), "scan", get_engine())
     assert result.engine == "tesseract:chi_sim"
+
+
+def _reading(words: list[tuple[str, float]]) -> OcrResult:
+    return OcrResult("".join(w for w, _ in words), 0.8, "tesseract:chi_sim", tuple(words))
+
+
+VARIANT = "贫户发请书门认识"  # 貧 戶 發 請 書 門 認 識
+PLAIN = "申人田土山中大小王五上下"
+
+
+def test_doubt_on_characters_with_a_traditional_form_is_suspect() -> None:
+    assert set(VARIANT) <= _has_traditional_form()
+    assert not set(PLAIN) & _has_traditional_form()
+    traditional_page = [(ch, 0.3) for ch in VARIANT] + [(ch, 0.9) for ch in PLAIN]
+    assert suspect_traditional(_reading(traditional_page))
+    # a noisy Simplified scan: as much doubt, but not on the characters Traditional changes
+    noisy = [(ch, 0.9) for ch in VARIANT] + [
+        (ch, 0.3 if i % 2 else 0.9) for i, ch in enumerate(PLAIN)
+    ]
+    assert not suspect_traditional(_reading(noisy))
+    clean = [(ch, 0.9) for ch in VARIANT + PLAIN]
+    assert not suspect_traditional(_reading(clean))

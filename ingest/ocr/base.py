@@ -16,8 +16,9 @@ class OcrResult:
     """Mean word (tesseract) or line (RapidOCR) confidence, 0.0-1.0; None when nothing was read."""
     engine: str
     """The engine and its languages, e.g. "tesseract:chi_sim" or "rapidocr:PP-OCRv6"."""
-    word_confidences: tuple[float, ...] = ()
-    """Confidence (0.0-1.0) of each word or line holding a CJK character, in reading order."""
+    cjk_words: tuple[tuple[str, float], ...] = ()
+    """Each word (tesseract) or line (RapidOCR) holding a CJK character, with its
+    confidence 0.0-1.0, in reading order."""
     rotated: int = 0
     """Degrees (counter-clockwise) the page was turned before this result was read."""
 

@@ -81,12 +81,12 @@ class RapidOcrEngine:
         if not txts:
             return OcrResult("", None, "rapidocr:PP-OCRv6")
         lines = _lines(txts, boxes)
-        cjk_scores = tuple(s for t, s in zip(txts, scores, strict=False) if any(map(is_cjk, t)))
+        cjk_words = tuple((t, s) for t, s in zip(txts, scores, strict=False) if any(map(is_cjk, t)))
         return OcrResult(
             text="\n".join(lines),
             confidence=round(sum(scores) / len(scores), 4) if scores else None,
             engine="rapidocr:PP-OCRv6",
-            word_confidences=cjk_scores,
+            cjk_words=cjk_words,
         )
 
 
