@@ -21,10 +21,14 @@ from sqlalchemy.orm import Session
 from archive import facts
 from archive.models import Household, Village
 from archive.scheme import Scheme
+from ingest.namehints import name_hints
 from ingest.typemodel import TypeModel
 
 THRESHOLD = 0.8
 PHOTO_KINDS = ("jpeg", "png", "tiff")
+HINT_CONFIDENCE = 0.9
+NAME_HINT_CONFIDENCE = 0.85
+"""A household named in the file's name, not chosen by the uploader (`ingest.namehints`)."""
 
 
 @dataclass
@@ -135,6 +139,7 @@ def corroboration(text: str, household: Household) -> list[str]:
 def decide_place(
     session: Session, text: str, level: str, hints: dict[str, str], decision: Decision
 ) -> None:
+    from_name = hints.get("hint_from_name") == "1"
     hinted_village = (
         session.scalar(select(Village).where(Village.code == hints["hint_village"]))
         if hints.get("hint_village")
@@ -155,7 +160,9 @@ def decide_place(
 
     if level == "village":
         decision.village = village
-        decision.place_confidence = 0.95 if hinted_village else 0.85 if named_village else 0.0
+        decision.place_confidence = (
+            0.85 if named_village or from_name else 0.95 if hinted_village else 0.0
+        )
         if village is None:
             decision.reasons.append("未能确定所属行政村")
         return
@@ -202,11 +209,13 @@ def decide_place(
     if hinted_household is not None:
         if found is not None and found.id != hinted_household.id and confidence >= 0.9:
             decision.reasons.append(
-                f"上传时指定为 {hinted_household.head_name}, 文中内容指向 {found.head_name}"
+                f"{'文件名写的是' if from_name else '上传时指定为'} {hinted_household.head_name}, "
+                f"文中内容指向 {found.head_name}"
             )
             confidence = 0.5
         else:
-            found, confidence = hinted_household, max(confidence, 0.9)
+            hinted = NAME_HINT_CONFIDENCE if from_name else HINT_CONFIDENCE
+            found, confidence = hinted_household, max(confidence, hinted)
     if found is None:
         decision.reasons.append("未能确定所属贫困户")
     if (
@@ -215,7 +224,9 @@ def decide_place(
         and found.village_id != village.id
         and hinted_village
     ):
-        decision.reasons.append(f"{found.head_name} 不在上传时指定的 {village.name}")
+        decision.reasons.append(
+            f"{found.head_name} 不在{'文件名中' if from_name else '上传时指定'}的 {village.name}"
+        )
         confidence = min(confidence, 0.5)
     decision.household = found
     decision.village = found.village if found else village
@@ -231,8 +242,15 @@ def decide(
     metadata: dict[str, Any],
     hints: dict[str, str],
     model: TypeModel | None,
+    name: str = "",
 ) -> Decision:
+    """Everything about one item; `name` is the file's name as uploaded, folders
+    included, read for hints the uploader did not give (`ingest.namehints`)."""
     decision = Decision()
+    if not hints.get("hint_household"):
+        from_name = name_hints(session, name, hints.get("hint_village"))
+        if from_name:
+            hints = {**from_name, **hints, "hint_from_name": "1"}
     title_line = None
     if not text.strip() and kind in PHOTO_KINDS:
         # A photo of the work: a household's photo if we know whose, else the village's.

@@ -155,6 +155,7 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
             metadata=extra.get("metadata") or {},
             hints={k: v for k, v in extra.items() if k.startswith("hint_")},
             model=model,
+            name=doc.file.original_name,
         )
         doc.doc_type = decision.doc_type
         doc.village, doc.household = decision.village, decision.household

@@ -83,7 +83,10 @@ def _keep_info(new: Image.Image, old: Image.Image) -> Image.Image:
 
 def otsu_threshold(gray: Image.Image) -> int:
     """The gray level that best separates ink from paper (Otsu's method)."""
-    hist = np.asarray(gray.histogram()[:256], dtype=np.float64)
+    return _otsu(np.asarray(gray.histogram()[:256], dtype=np.float64))
+
+
+def _otsu(hist: np.ndarray) -> int:
     total = hist.sum()
     if total == 0:
         return 128
@@ -105,8 +108,8 @@ def ink_threshold(gray: Image.Image) -> int:
     histogram holds a second, lighter hump that sits apart from the text's: a seal or a
     coloured stamp in a grey scan (text ink ~30, a red seal ~130, paper ~240), which Otsu
     cuts through the middle of. Then a level in the valley before that hump."""
-    otsu = otsu_threshold(gray)
     hist = np.asarray(gray.histogram()[:256], dtype=np.float64)
+    otsu = _otsu(hist)
     bins = np.convolve(hist.reshape(-1, _BIN).sum(axis=1), np.ones(3), mode="same")
     top = min(len(bins) - 2, (otsu + _BIN) // _BIN)
     text = int(np.argmax(bins[: max(1, otsu // _BIN)]))
@@ -132,8 +135,7 @@ def ink_threshold(gray: Image.Image) -> int:
 def binarize(gray: Image.Image) -> Image.Image:
     """Black text on white (mode "L", values 0 and 255) at `ink_threshold`."""
     threshold = ink_threshold(gray)
-    array = np.asarray(gray)
-    return _keep_info(Image.fromarray(np.where(array > threshold, 255, 0).astype(np.uint8)), gray)
+    return _keep_info(gray.point([0] * (threshold + 1) + [255] * (255 - threshold)), gray)
 
 
 def _ink_points(gray: Image.Image, threshold: int, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,14 +79,24 @@ def retrain(arc: Archive) -> TypeModel | None:
     model = TypeModel(pipeline, utcnow(), len(texts))
     folder = model_dir(arc)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "doctype.joblib.tmp"
-    joblib.dump(pipeline, tmp)
-    tmp.replace(folder / "doctype.joblib")
-    (folder / "doctype.json").write_text(
-        json.dumps({"trained_at": model.trained_at.isoformat(), "samples": model.samples}),
-        encoding="utf-8",
-    )
+    meta = {"trained_at": model.trained_at.isoformat(), "samples": model.samples}
+    _replace(folder / "doctype.joblib", lambda tmp: joblib.dump(pipeline, tmp))
+    _replace(folder / "doctype.json", lambda tmp: tmp.write_text(json.dumps(meta), "utf-8"))
     return model
+
+
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write `path` through a temporary file of its own: every worker retrains when
+    corrections pile up, and two of them sharing one temporary name made the slower
+    one's rename fail."""
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load(arc: Archive) -> TypeModel | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from archive.idnumber import check_digit
 from archive.models import Household, Village
-from ingest.classify import THRESHOLD, decide
+from ingest.classify import HINT_CONFIDENCE, NAME_HINT_CONFIDENCE, THRESHOLD, decide
+from ingest.namehints import name_hints
 from ingest.typemodel import train
 
 
@@ -41,7 +43,7 @@ def roster(arc):
     return arc
 
 
-def _decide(arc, text, *, kind="pdf", hints=None, metadata=None, model=None):
+def _decide(arc, text, *, kind="pdf", hints=None, metadata=None, model=None, name=""):
     with arc.db.read() as session:
         d = decide(
             session,
@@ -51,6 +53,7 @@ def _decide(arc, text, *, kind="pdf", hints=None, metadata=None, model=None):
             metadata=metadata or {},
             hints=hints or {},
             model=model,
+            name=name,
         )
         return d.as_dict() | {"confidence": d.confidence, "title_made_up": d.title_made_up}
 
@@ -170,3 +173,52 @@ def test_misread_name_without_agreeing_facts_is_reviewed(roster):
     text = "帮扶连心卡\n贫困户 王建图 家庭人口 6人\n家庭住址 白沙村3组\n2016年3月15日"
     d = _decide(roster, text)
     assert d["confidence"] < THRESHOLD
+
+
+def test_photo_named_after_the_household_is_filed_there(roster):
+    taken = {"date_taken": "2019-05-01T10:00:00"}
+    d = _decide(roster, "", kind="jpeg", metadata=taken, name="王建国走访照片.jpg")
+    assert (d["doc_type"], d["village_code"], d["household_no"]) == ("H16", "001", "001")
+    assert d["confidence"] >= THRESHOLD and d["reasons"] == []
+    assert d["place_confidence"] == NAME_HINT_CONFIDENCE < HINT_CONFIDENCE
+
+
+def test_folders_of_the_upload_path_are_read_too(roster):
+    d = _decide(roster, "", kind="jpeg", name="002_柳树村/001_张小明/IMG_20180310.jpg")
+    assert (d["doc_type"], d["village_code"], d["household_no"]) == ("H16", "002", "001")
+
+
+def test_a_name_that_fits_two_households_is_no_hint(roster):
+    d = _decide(roster, "", kind="jpeg", name="张小明走访照片.jpg")
+    assert (d["doc_type"], d["household_no"]) == ("V09", None)
+    # the uploader's village settles it
+    d = _decide(roster, "", kind="jpeg", hints={"hint_village": "001"}, name="张小明.jpg")
+    assert (d["doc_type"], d["village_code"], d["household_no"]) == ("H16", "001", "002")
+
+
+def test_what_the_page_says_beats_the_file_name(roster):
+    text = f"贫困户申请书\n申请人: 王建国\n身份证号: {WANG}\n2016年3月1日"
+    d = _decide(roster, text, name="001_白沙村/002_张小明/申请书.jpg")
+    assert d["household_no"] == "001"
+    assert d["confidence"] < THRESHOLD
+    assert any("文件名写的是 张小明, 文中内容指向 王建国" in r for r in d["reasons"])
+
+
+def test_name_hints_prefer_the_longest_name_and_ignore_scanner_names(roster):
+    with roster.db.write() as session:
+        baisha = session.scalar(select(Village).where(Village.code == "001"))
+        session.add(
+            Household(
+                village=baisha,
+                household_no="003",
+                head_name="王建",
+                id_number=_id("41108119700101003"),
+            )
+        )
+    with roster.db.read() as session:
+        assert name_hints(session, "王建国申请书.jpg") == {
+            "hint_village": "001",
+            "hint_household": "001",
+        }
+        assert name_hints(session, "DOC00427.jpg") == {}
+        assert name_hints(session, "IMG_20180310_155328.jpg") == {}
