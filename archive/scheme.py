@@ -24,6 +24,7 @@ class DocType:
     class_code: str
     retention: str
     titles: tuple[str, ...] = ()  # form titles that start an item of this type
+    phrases: tuple[str, ...] = ()  # wording only this type's documents use (特申请纳入)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def parse_scheme(path: Path) -> Scheme:
                 spec["class"],
                 spec["retention"],
                 tuple(spec.get("titles", ())),
+                tuple(spec.get("phrases", ())),
             )
             if doc_type.level not in LEVELS:
                 raise InputError(f"{path}: {code} 的 level 应为 household 或 village")

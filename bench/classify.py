@@ -143,13 +143,18 @@ def main() -> None:
     result = run(args.villages, args.per_village, args.seed, args.hints, args.corpus)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     mode = "with folder hints" if result["hints"] else "without hints"
+    how = (
+        "each household's folder uploaded with its village and household given"
+        if result["hints"]
+        else "loose files uploaded by their base name, no village or household given"
+    )
     key = f"classify-{mode}" + ("" if args.engine == "tesseract" else f"-{args.engine}")
     record(
         "Classification",
         key,
         f"""Demo township seed {args.seed}: {result["villages"]} villages, {result["households"]} households,
-{result["files"]} files, {result["items"]} items ({result["expected_items"]} in the ground truth), {mode},
-OCR by {args.engine} (`--engine {args.engine}`).
+{result["files"]} files, {result["items"]} items ({result["expected_items"]} in the ground truth), {mode}:
+{how}. OCR by {args.engine}: `.venv/bin/python bench/classify.py{" --hints" if result["hints"] else ""} --engine {args.engine}`.
 
 | measure | figure | goal |
 |---|---|---|

@@ -6,8 +6,9 @@ Takes single-page scans, phone photos and Traditional scans from the demo corpus
 times the raw OCR engine on them (one process; for tesseract the settings the pipeline
 uses, with the right language model for each page given, not detected; for RapidOCR
 the engine on the unprepared image), then the whole pipeline (receive → extract →
-classify → file) with 1 and with 2 workers, and measures the character error rate
-against the generator's text. Figures go to docs/benchmarks.md.
+classify → file) with 1 worker, a group at a time, and with 2 workers on all of them,
+the workers started and warm before the clock starts, and measures the character error
+rate against the generator's text. Figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -28,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import pytesseract  # noqa: E402
 from PIL import Image  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
 from archive.context import init_archive  # noqa: E402
@@ -88,35 +90,63 @@ def raw_ocr(corpus: Path, files: list[tuple[str, dict]], engine: str) -> float:
     return time.monotonic() - started
 
 
+def _pending(arc) -> int:  # type: ignore[no-untyped-def]
+    with arc.db.read() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(Document)
+            .where(Document.status.in_(("queued", "processing")))
+        )
+
+
+def _until_done(arc) -> None:  # type: ignore[no-untyped-def]
+    while _pending(arc):
+        time.sleep(0.1)
+
+
 def pipeline(
     corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: int
 ) -> tuple[float, dict, dict]:
-    """(seconds, mean CER per group, pages per group read with the Traditional model)."""
+    """(seconds, CER of each page by group, pages per group read with the Traditional
+    model). The workers are running and warm (one text PDF through first) before the
+    clock starts, as in a server: the time is from the first upload to the last item
+    decided, receiving included, starting the worker processes not."""
     home = Path(tempfile.mkdtemp(prefix=f"dangan-bench-ingest-{workers}-"))
     os.environ.pop("DANGAN_DATABASE_URL", None)
     arc, _ = init_archive(
         home, fonds=truth["township"]["fonds"], township=truth["township"]["name"]
     )
-    for _group_name, entry in files:
-        with (corpus / entry["path"]).open("rb") as fh:
-            receive_stream(arc, fh, entry["path"], actor="bench")
-    started = time.monotonic()
-    pool = WorkerPool(home, processes=workers).start(until_idle=True)
-    while pool.alive():
-        time.sleep(0.2)
-    seconds = time.monotonic() - started
-    pool.stop()
+    warm = next(e for e in truth["files"] if e["form"] == "pdf_text")
+    pool = WorkerPool(home, processes=workers).start()
+    try:
+        with (corpus / warm["path"]).open("rb") as fh:
+            receive_stream(arc, fh, "warm-up.pdf", actor="bench")
+        _until_done(arc)
+        started = time.monotonic()
+        for _group_name, entry in files:
+            with (corpus / entry["path"]).open("rb") as fh:
+                receive_stream(arc, fh, entry["path"], actor="bench")
+        _until_done(arc)
+        seconds = time.monotonic() - started
+    finally:
+        pool.stop()
     errors: dict[str, list[float]] = {g: [] for g in GROUPS}
     traditional: dict[str, int] = dict.fromkeys(GROUPS, 0)
     by_path = {e["path"]: (g, e) for g, e in files}
     with arc.db.read() as session:
         for doc in session.scalars(select(Document).options(selectinload(Document.page_rows))):
+            if doc.file.original_name not in by_path:
+                continue  # the warm-up
             group, entry = by_path[doc.file.original_name]
             expected = "\n".join(entry["parts"][0]["text"])
             got = "\n".join(p.text for p in doc.page_rows)
             errors[group].append(cer(expected, got))
             traditional[group] += any("chi_tra" in (p.engine or "") for p in doc.page_rows)
-    return seconds, {g: sum(v) / len(v) for g, v in errors.items() if v}, traditional
+    return seconds, {g: v for g, v in errors.items() if v}, traditional
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
 
 
 def main() -> None:
@@ -131,47 +161,73 @@ def main() -> None:
         build_township(corpus, args.seed, 3, 10)
     truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
     files = pick(truth, args.per_group)
-    pages = len(files)
-    raw = raw_ocr(corpus, files, args.engine)
-    one, cer_one, traditional = pipeline(corpus, truth, files, 1)
+    groups: dict[str, dict] = {}
+    for group in GROUPS:
+        mine = [(g, e) for g, e in files if g == group]
+        raw = raw_ocr(corpus, mine, args.engine)
+        seconds, errors, traditional = pipeline(corpus, truth, mine, 1)
+        groups[group] = {
+            "pages": len(mine),
+            "raw_s": round(raw, 1),
+            "pipeline_s": round(seconds, 1),
+            "ratio": round(seconds / raw, 2),
+            "cer": round(_mean(errors[group]), 4),
+            "cer_median": round(statistics.median(errors[group]), 4),
+            "read_as_traditional": traditional[group],
+        }
+    raw_all = sum(g["raw_s"] for g in groups.values())
+    one = sum(g["pipeline_s"] for g in groups.values())
     two, _, _ = pipeline(corpus, truth, files, 2)
+    pages = len(files)
     result = {
-        "pages": pages,
         "engine": args.engine,
-        "raw_ocr_s": round(raw, 1),
+        "pages": pages,
+        "raw_ocr_s": round(raw_all, 1),
         "pipeline_1_worker_s": round(one, 1),
         "pipeline_2_workers_s": round(two, 1),
         "pages_per_min_1": round(pages / one * 60, 1),
         "pages_per_min_2": round(pages / two * 60, 1),
-        "overhead": round(one / raw, 2),
-        "cer": {g: round(v, 4) for g, v in cer_one.items()},
-        "read_as_traditional": traditional,
+        "overhead": round(one / raw_all, 2),
+        "groups": groups,
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    goals = dict(zip(GROUPS, ("≤ 2 %", "≤ 5 %", "≤ 5 %"), strict=True))
     rows = "\n".join(
-        f"| CER, {g} | {result['cer'].get(g, float('nan')):.1%} | {goal} |"
-        for g, goal in zip(GROUPS, ("≤ 2 %", "≤ 5 %", "≤ 5 %"), strict=True)
+        f"| {g} | {v['pages']} | {v['raw_s']} s | {v['pipeline_s']} s | {v['ratio']} × "
+        f"| {v['read_as_traditional']} | {v['cer']:.1%} (median {v['cer_median']:.1%}) "
+        f"| {goals[g]} |"
+        for g, v in groups.items()
     )
-    read_tra = ", ".join(f"{g} {n}/{args.per_group}" for g, n in traditional.items())
     record(
         "Ingest",
         f"ingest-speed-accuracy-{args.engine}",
         f"""### OCR engine: {args.engine}
 
-`.venv/bin/python bench/ingest.py --per-group {args.per_group} --engine {args.engine}`: {pages} single-page
-images from the demo township (seed {args.seed}): {args.per_group} flatbed scans, {args.per_group} Traditional
-scans and {args.per_group} phone photos, through receive → extract → classify → file.
-Pages read with the Traditional model: {read_tra}.
+`.venv/bin/python bench/ingest.py --per-group {args.per_group} --engine {args.engine}`: single-page images
+from the demo township (seed {args.seed}), through receive → extract → classify → file, with the
+workers already running. "Raw" is {args.engine} alone on the same files{RAW_NOTE[args.engine]}.
+
+| pages | raw | pipeline, 1 worker | ÷ raw | read as Traditional | CER | CER goal |
+|---|---|---|---|---|---|---|
+{rows}
 
 | measure | figure | goal |
 |---|---|---|
-| raw {args.engine}, same pages, 1 process | {result["raw_ocr_s"]} s | |
+| all {pages} pages, raw {args.engine}, 1 process | {result["raw_ocr_s"]} s | |
 | pipeline, 1 worker | {result["pipeline_1_worker_s"]} s ({result["pages_per_min_1"]} pages/min) | |
 | pipeline, 2 workers | {result["pipeline_2_workers_s"]} s ({result["pages_per_min_2"]} pages/min) | |
 | pipeline ÷ raw OCR (1 worker) | {result["overhead"]} × | ≤ 1.10 × |
-{rows}
 """,
     )
+
+
+RAW_NOTE = {
+    "tesseract": (
+        " (the file as it is, `--oem 1 --psm 3`, chi_sim, or chi_tra for the Traditional"
+        " scans: the language given, not detected)"
+    ),
+    "rapidocr": " (the model loaded, each image as it is, no preparation)",
+}
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Classification: document type, village and household, each with a confidence.
 
 Type comes from the form's title on its first lines (the scheme lists the titles
-of each type), checked against a model learned from filed items. The household
-is matched by ID number first (exact), then by head-of-household name within the
-village (OCR-tolerant), then by the uploader's hints. Anything uncertain or
+of each type), else from wording only one type uses (an application's 特申请纳入),
+checked against a model learned from filed items. The household is matched by ID
+number first (exact), then by head-of-household name within the village
+(OCR-tolerant), then by the uploader's hints, then by names in the file's name
+(`ingest.namehints`). Anything uncertain or
 ambiguous (two households named 王小明) goes to review with its reasons, never
 to a guess.
 """
@@ -26,6 +28,7 @@ from ingest.typemodel import TypeModel
 
 THRESHOLD = 0.8
 PHOTO_KINDS = ("jpeg", "png", "tiff")
+PHRASE_CONFIDENCE = 0.85
 HINT_CONFIDENCE = 0.9
 NAME_HINT_CONFIDENCE = 0.85
 """A household named in the file's name, not chosen by the uploader (`ingest.namehints`)."""
@@ -66,6 +69,13 @@ def _title_types(scheme: Scheme) -> dict[str, str]:
     return {title: code for code, t in scheme.types.items() for title in t.titles}
 
 
+def _phrase_type(text: str, scheme: Scheme) -> str | None:
+    """The one type whose key phrases the text uses (the title was lost or is missing)."""
+    flat = "".join(facts.normalise(text).split())
+    found = {code for code, t in scheme.types.items() if any(p in flat for p in t.phrases)}
+    return found.pop() if len(found) == 1 else None
+
+
 def decide_type(
     text: str, scheme: Scheme, model: TypeModel | None, decision: Decision
 ) -> str | None:
@@ -84,6 +94,15 @@ def decide_type(
         elif predicted == decision.doc_type:
             decision.type_confidence = max(decision.type_confidence, probability)
         return match.line
+    phrased = _phrase_type(text, scheme)
+    if phrased:
+        decision.doc_type, decision.type_confidence = phrased, PHRASE_CONFIDENCE
+        if predicted and predicted != phrased and probability > 0.6:
+            decision.type_confidence = 0.6
+            decision.reasons.append(
+                f"措辞像{scheme.types[phrased].name}, 内容像{scheme.types[predicted].name}"
+            )
+        return None
     if predicted:
         decision.doc_type, decision.type_confidence = predicted, min(probability, 0.9)
         if probability < THRESHOLD:

@@ -222,3 +222,15 @@ def test_name_hints_prefer_the_longest_name_and_ignore_scanner_names(roster):
         }
         assert name_hints(session, "DOC00427.jpg") == {}
         assert name_hints(session, "IMG_20180310_155328.jpg") == {}
+
+
+def test_an_application_whose_title_was_lost_is_known_by_its_wording(roster):
+    # OCR read the title 精准扶贫申请书 as 青准扶贫申请; the body is an application's
+    text = (
+        f"青准扶贫申请\n我叫王建国，身份证号{WANG}，家庭人口4人。根据国家精准扶贫政策，"
+        "特申请纳入建档立卡贫困户，请予审查批准。\n申请人:王建国\n2015年8月28日"
+    )
+    d = _decide(roster, text)
+    assert (d["doc_type"], d["household_no"]) == ("H01", "001")
+    assert d["confidence"] >= THRESHOLD and d["reasons"] == []
+    assert d["title_made_up"]
