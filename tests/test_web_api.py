@@ -88,6 +88,11 @@ def test_progress_counts_queued_items(app, world):
     progress = c.get("/api/jobs/progress").json()
     assert progress["queued"] == 1 and progress["jobs_pending"] == 1
     assert progress["statuses"]["filed"] == 2 and progress["statuses"]["needs_review"] == 1
+    # the batch: items received since the oldest one still waiting, not the whole archive
+    assert (progress["batch_done"], progress["batch_total"]) == (0, 1)
+    c.post("/api/ingest", files={"files": ("q.png", io.BytesIO(w.scan_png(["页"])), "image/png")})
+    progress = c.get("/api/jobs/progress").json()
+    assert (progress["batch_done"], progress["batch_total"]) == (0, 2)
 
 
 def test_review_list_file_and_refile(arc, app, world):

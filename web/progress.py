@@ -13,13 +13,21 @@ from web.permissions import allowed_village_ids
 
 
 def job_progress(session: Session) -> dict[str, Any]:
-    """Items waiting or being processed, and pages read by the jobs running now."""
+    """Items waiting or being processed, how far the current batch is (the items received
+    since the oldest one still waiting), and pages read by the jobs running now."""
+    waiting = Document.status.in_(("queued", "processing"))
     statuses = dict(
         session.execute(
-            select(Document.status, func.count())
-            .where(Document.status.in_(("queued", "processing")))
-            .group_by(Document.status)
+            select(Document.status, func.count()).where(waiting).group_by(Document.status)
         ).all()
+    )
+    oldest = session.scalar(select(func.min(Document.created_at)).where(waiting))
+    batch = (
+        session.scalar(
+            select(func.count()).select_from(Document).where(Document.created_at >= oldest)
+        )
+        if oldest is not None
+        else 0
     )
     jobs = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
     done, total = session.execute(
@@ -34,6 +42,8 @@ def job_progress(session: Session) -> dict[str, Any]:
         "jobs_pending": int(jobs.get("pending", 0)),
         "jobs_running": int(jobs.get("leased", 0)),
         "jobs_failed": int(jobs.get("failed", 0)),
+        "batch_total": int(batch or 0),
+        "batch_done": int(batch or 0) - sum(int(n) for n in statuses.values()),
         "pages_done": int(done),
         "pages_total": int(total),
     }
