@@ -33,7 +33,7 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
-from archive.context import init_archive  # noqa: E402
+from archive.context import Archive, init_archive  # noqa: E402
 from archive.demo.build import build_township  # noqa: E402
 from archive.models import Document  # noqa: E402
 from bench.report import record  # noqa: E402
@@ -90,7 +90,7 @@ def raw_ocr(corpus: Path, files: list[tuple[str, dict]], engine: str) -> float:
     return time.monotonic() - started
 
 
-def _pending(arc) -> int:  # type: ignore[no-untyped-def]
+def _pending(arc: Archive) -> int:
     with arc.db.read() as session:
         return session.scalar(
             select(func.count())
@@ -99,7 +99,7 @@ def _pending(arc) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-def _until_done(arc) -> None:  # type: ignore[no-untyped-def]
+def _until_done(arc: Archive) -> None:
     while _pending(arc):
         time.sleep(0.1)
 

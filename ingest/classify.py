@@ -158,7 +158,7 @@ def corroboration(text: str, household: Household) -> list[str]:
 def decide_place(
     session: Session, text: str, level: str, hints: dict[str, str], decision: Decision
 ) -> None:
-    from_name = hints.get("hint_from_name") == "1"
+    from_name = hints.get("hint_from_name", "").split()
     hinted_village = (
         session.scalar(select(Village).where(Village.code == hints["hint_village"]))
         if hints.get("hint_village")
@@ -180,7 +180,11 @@ def decide_place(
     if level == "village":
         decision.village = village
         decision.place_confidence = (
-            0.85 if named_village or from_name else 0.95 if hinted_village else 0.0
+            0.85
+            if named_village or "hint_village" in from_name
+            else 0.95
+            if hinted_village
+            else 0.0
         )
         if village is None:
             decision.reasons.append("未能确定所属行政村")
@@ -228,12 +232,13 @@ def decide_place(
     if hinted_household is not None:
         if found is not None and found.id != hinted_household.id and confidence >= 0.9:
             decision.reasons.append(
-                f"{'文件名写的是' if from_name else '上传时指定为'} {hinted_household.head_name}, "
+                f"{'文件名写的是' if 'hint_household' in from_name else '上传时指定为'} "
+                f"{hinted_household.head_name}, "
                 f"文中内容指向 {found.head_name}"
             )
             confidence = 0.5
         else:
-            hinted = NAME_HINT_CONFIDENCE if from_name else HINT_CONFIDENCE
+            hinted = NAME_HINT_CONFIDENCE if "hint_household" in from_name else HINT_CONFIDENCE
             found, confidence = hinted_household, max(confidence, hinted)
     if found is None:
         decision.reasons.append("未能确定所属贫困户")
@@ -244,7 +249,8 @@ def decide_place(
         and hinted_village
     ):
         decision.reasons.append(
-            f"{found.head_name} 不在{'文件名中' if from_name else '上传时指定'}的 {village.name}"
+            f"{found.head_name} 不在"
+            f"{'文件名中' if 'hint_village' in from_name else '上传时指定'}的 {village.name}"
         )
         confidence = min(confidence, 0.5)
     decision.household = found
@@ -267,9 +273,13 @@ def decide(
     included, read for hints the uploader did not give (`ingest.namehints`)."""
     decision = Decision()
     if not hints.get("hint_household"):
-        from_name = name_hints(session, name, hints.get("hint_village"))
-        if from_name:
-            hints = {**from_name, **hints, "hint_from_name": "1"}
+        taken = {
+            k: v
+            for k, v in name_hints(session, name, hints.get("hint_village")).items()
+            if k not in hints
+        }
+        if taken:
+            hints = {**hints, **taken, "hint_from_name": " ".join(taken)}
     title_line = None
     if not text.strip() and kind in PHOTO_KINDS:
         # A photo of the work: a household's photo if we know whose, else the village's.

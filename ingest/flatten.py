@@ -80,20 +80,18 @@ class Sheet:
     corners: tuple[tuple[float, float], ...] = ()
 
 
-def flatten_photo(gray: Image.Image, colour: Image.Image | None = None) -> Image.Image:
+def flatten_photo(gray: Image.Image, source: Image.Image | None = None) -> Image.Image:
     """A grayscale phone photo of a page as a flat, upright, evenly lit page (see the
-    module docstring); `gray` unchanged when no sheet is found. Given the photo in
-    `colour` (RGB, the same size), the page is made from its red channel: red seals and
-    stamps, which sit on the signature and the date, fade into the paper there while
-    black and blue ink stay dark (a scanner's "red dropout")."""
+    module docstring); `gray` unchanged when no sheet is found. The sheet is looked for
+    in `gray` and the page made from `source` (grayscale, the same size) when given:
+    the red dropout of a colour photo (`ingest.preprocess.red_dropout`), in which red
+    seals fade into the paper."""
     if gray.mode != "L":
         gray = gray.convert("L")
     sheet = find_sheet(gray)
     if sheet.kind == "none":
         return gray
-    page = gray
-    if colour is not None and colour.mode == "RGB" and colour.size == gray.size:
-        page = colour.getchannel("R")
+    page = source if source is not None and source.size == gray.size else gray
     if sheet.kind == "whole":
         return even_light(page)
     return even_light(warp_sheet(page, sheet.corners), border=True)

@@ -72,6 +72,10 @@ def to_grayscale(image: Image.Image) -> Image.Image:
     return _keep_info(image.convert("L"), image)
 
 
+def _is_colour(image: Image.Image) -> bool:
+    return image.mode in ("RGB", "RGBA", "CMYK")
+
+
 def red_dropout(image: Image.Image) -> Image.Image:
     """The red channel as grayscale: a colour scanner's "red dropout". Red seals and
     stamps, which sit on signatures and dates, fade into the paper while black and blue
@@ -219,8 +223,9 @@ def prepare_for_ocr(image: Image.Image, kind: ImageKind) -> Image.Image:
         # imported here: OpenCV is loaded only by processes that read photos
         from ingest.flatten import flatten_photo
 
-        return flatten_photo(to_grayscale(image), image)
-    gray = red_dropout(image) if image.mode in ("RGB", "RGBA", "CMYK") else to_grayscale(image)
+        dropout = red_dropout(image) if _is_colour(image) else None
+        return flatten_photo(to_grayscale(image), dropout)
+    gray = red_dropout(image) if _is_colour(image) else to_grayscale(image)
     straight, _ = deskew(binarize(gray))
     return straight
 

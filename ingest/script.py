@@ -14,8 +14,11 @@ alike. Over the single-page scans of the demo township (seed 2018; 40 Simplified
 Traditional), with CJK words under 0.6 confidence counted as unsure: every Traditional
 page had at least 15.8 % of all words and 22.7 % of the variant words unsure; no
 Simplified page had both 15 % and 22 % (the highest pair: 17.2 % and 20.6 %), though
-Simplified pages reached 31.9 % overall and 29 % on variants alone.
-`suspect_traditional` asks for both; the pipeline then reads the page again with the
+Simplified pages reached 31.9 % overall and 29 % on variants alone. Those limits proved
+too tight once seals were dropped before reading: two Traditional scans fell to 15.7 % /
+13.2 % and 13.5 % / 18.2 %. `suspect_traditional` asks for both at 10 % and 12 %; on the
+ingest bench that re-read no Simplified scan and found all 8 Traditional ones, and cost
+a needless re-read on 2 of 8 phone photos. The pipeline then reads the page again with the
 Traditional model and keeps that reading only when it is more confident and really
 Traditional (page CER, 繁→简 normalised: chi_sim 6.7 %, the re-read 3.4 %).
 """

@@ -118,10 +118,6 @@ class _Line:
     def bottom(self) -> int:
         return max(w.bottom for w in self.words)
 
-    @property
-    def left(self) -> int:
-        return min(w.left for w in self.words)
-
 
 def _same_row(row: list[_Line], line: _Line) -> bool:
     top, bottom = min(x.top for x in row), max(x.bottom for x in row)
@@ -141,7 +137,7 @@ def _rows(lines: list[_Line]) -> list[list[_Word]]:
             rows[-1].append(line)
         else:
             rows.append([line])
-    return [[w for x in sorted(row, key=lambda x: x.left) for w in x.words] for row in rows]
+    return [sorted((w for x in row for w in x.words), key=lambda w: w.left) for row in rows]
 
 
 def _result(data: dict[str, list], engine: str) -> OcrResult:
@@ -165,7 +161,6 @@ def _result(data: dict[str, list], engine: str) -> OcrResult:
             cjk_words.append((word, conf / 100.0))
     parts: list[str] = []
     for words in _rows(list(lines.values())):
-        words.sort(key=lambda w: w.left)
         gaps = [False] + [
             b.left - a.right > WIDE_GAP * max(a.bottom - a.top, b.bottom - b.top, 1)
             for a, b in itertools.pairwise(words)
