@@ -169,14 +169,15 @@ def ocr_image(
     image = _limit_pixels(image, OCR_MAX_PIXELS)
     if kind == "photo":
         image = _limit_side(ImageOps.exif_transpose(image) or image, PHOTO_MAX_SIDE)
-    prepared = prepare_for_ocr(image, kind)
+    upscale = getattr(engine, "photo_max_upscale", None)
+    prepared = prepare_for_ocr(image, kind, upscale)
     result = engine.recognize(prepared, traditional)
     if kind == "photo" and not holds_text(result):
         return result
     if _confidence(result) < POOR_CONFIDENCE:
         _, degrees = orient(prepared)
         if degrees:
-            turned = prepare_for_ocr(image.rotate(degrees, expand=True), kind)
+            turned = prepare_for_ocr(image.rotate(degrees, expand=True), kind, upscale)
             again = engine.recognize(turned, traditional)
             if _confidence(again) > _confidence(result):
                 result, prepared = replace(again, rotated=degrees), turned

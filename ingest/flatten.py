@@ -80,12 +80,15 @@ class Sheet:
     corners: tuple[tuple[float, float], ...] = ()
 
 
-def flatten_photo(gray: Image.Image, source: Image.Image | None = None) -> Image.Image:
+def flatten_photo(
+    gray: Image.Image, source: Image.Image | None = None, max_upscale: float = MAX_UPSCALE
+) -> Image.Image:
     """A grayscale phone photo of a page as a flat, upright, evenly lit page (see the
     module docstring); `gray` unchanged when no sheet is found. The sheet is looked for
     in `gray` and the page made from `source` (grayscale, the same size) when given:
     the red dropout of a colour photo (`ingest.preprocess.red_dropout`), in which red
-    seals fade into the paper."""
+    seals fade into the paper. The sheet is enlarged at most `max_upscale` times (see
+    `sheet_size`)."""
     if gray.mode != "L":
         gray = gray.convert("L")
     sheet = find_sheet(gray)
@@ -94,7 +97,7 @@ def flatten_photo(gray: Image.Image, source: Image.Image | None = None) -> Image
     page = source if source is not None and source.size == gray.size else gray
     if sheet.kind == "whole":
         return even_light(page)
-    return even_light(warp_sheet(page, sheet.corners), border=True)
+    return even_light(warp_sheet(page, sheet.corners, max_upscale), border=True)
 
 
 def find_sheet(gray: Image.Image) -> Sheet:
@@ -293,9 +296,11 @@ def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return image[ys[keep], xs[keep]]
 
 
-def sheet_size(corners: tuple[tuple[float, float], ...]) -> tuple[int, int, bool]:
+def sheet_size(
+    corners: tuple[tuple[float, float], ...], max_upscale: float = MAX_UPSCALE
+) -> tuple[int, int, bool]:
     """(width, height, A-series) of the flattened sheet: short side PAGE_SHORT_SIDE, or
-    MAX_UPSCALE times the sheet's size in the photo if that is less (a small slip of
+    `max_upscale` times the sheet's size in the photo if that is less (a small slip of
     paper close to the lens already has large characters; blown up to an A4's size they
     grow past what tesseract reads well). The aspect ratio is the mean of opposite sides,
     which perspective distorts (1.30 to 1.51 for the A4 and A5 sheets of the demo's phone
@@ -309,17 +314,19 @@ def sheet_size(corners: tuple[tuple[float, float], ...]) -> tuple[int, int, bool
     a_series = abs(ratio / A4_RATIO - 1) < A_RATIO_SNAP
     if a_series:
         ratio = A4_RATIO
-    short_side = round(min(PAGE_SHORT_SIDE, MAX_UPSCALE * short))
+    short_side = round(min(PAGE_SHORT_SIDE, max_upscale * short))
     long_side = round(short_side * ratio)
     if height >= width:
         return short_side, long_side, a_series
     return long_side, short_side, a_series
 
 
-def warp_sheet(gray: Image.Image, corners: tuple[tuple[float, float], ...]) -> Image.Image:
+def warp_sheet(
+    gray: Image.Image, corners: tuple[tuple[float, float], ...], max_upscale: float = MAX_UPSCALE
+) -> Image.Image:
     """The quadrilateral `corners` (TL, TR, BR, BL) of `gray` as an upright rectangle
     (see `sheet_size`); an A-series sheet is recorded at the resolution an A4 would have."""
-    width, height, a_series = sheet_size(corners)
+    width, height, a_series = sheet_size(corners, max_upscale)
     source = np.array(corners, dtype=np.float32)
     target = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32

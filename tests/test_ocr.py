@@ -95,13 +95,15 @@ def test_table_borders_read_as_bars_are_dropped() -> None:
 
 
 def _tsv(words: list[tuple[str, int, int, int, int, int]]) -> dict[str, list]:
-    """image_to_data's columns for (text, conf, block, left, top, height) words."""
+    """image_to_data's columns for (text, conf, block, left, top, height) words; words
+    of one block at one height are one line."""
+    lines = {(w[2], w[4]): None for w in words}
     return {
         "text": [w[0] for w in words],
         "conf": [w[1] for w in words],
         "block_num": [w[2] for w in words],
         "par_num": [1] * len(words),
-        "line_num": list(range(len(words))),
+        "line_num": [list(lines).index((w[2], w[4])) for w in words],
         "left": [w[3] for w in words],
         "top": [w[4] for w in words],
         "width": [len(w[0]) * 40 for w in words],

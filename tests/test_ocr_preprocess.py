@@ -57,6 +57,18 @@ def test_deskew_turns_the_right_way_and_ocr_improves(page: Image.Image, angle: f
     assert after < 0.02 < before
 
 
+def test_a_page_wider_than_the_skew_sample_is_straightened_after_thresholding(
+    page: Image.Image,
+) -> None:
+    # The angle is estimated on a page shrunk to 1000 px; once the page is black and
+    # white, Otsu's threshold on it must still find the ink (it used to find none).
+    big = page.resize((page.width * 2, page.height * 2), Image.Resampling.BICUBIC)
+    assert big.width > 1000
+    skewed = big.rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    assert estimate_skew(binarize(skewed)) == pytest.approx(-1.5, abs=0.25)
+    assert abs(estimate_skew(prepare_for_ocr(skewed, "scan"))) <= 0.2
+
+
 def test_straight_and_blank_pages_are_left_alone(page: Image.Image) -> None:
     assert estimate_skew(page) == pytest.approx(0, abs=0.15)
     assert deskew(page)[1] == 0.0

@@ -37,6 +37,11 @@ class OcrEngine(Protocol):
     separate_traditional: bool
     """True when Traditional text needs its own model (tesseract); False when one model
     reads both (RapidOCR), so the pipeline never runs a second, Traditional pass."""
+    photo_max_upscale: float
+    """The most a phone photo's sheet is enlarged for this engine: tesseract reads
+    characters 30-40 px tall far better than 15 px ones; RapidOCR scales each text line
+    itself, and an enlarged page only costs it time (measured on the 8 bench photos: the
+    same 0.2 % CER at 1x and 2x, 17 s against 24 s)."""
 
     def recognize(self, image: Image.Image, traditional: bool) -> OcrResult: ...
 

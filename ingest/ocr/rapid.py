@@ -15,7 +15,8 @@ from typing import Any
 
 from PIL import Image
 
-from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk, join_words
+from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
+from ingest.ocr.layout import TextLine, reading_order
 
 MODEL_FILES = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
@@ -47,6 +48,7 @@ def _bundled_models() -> dict[str, str]:
 class RapidOcrEngine:
     name = "rapidocr"
     separate_traditional = False
+    photo_max_upscale = 1.0
 
     def __init__(self) -> None:
         params: dict[str, Any] = {
@@ -91,29 +93,12 @@ class RapidOcrEngine:
 
 
 def _lines(txts: list[str], boxes: Any) -> list[str]:
-    """Text boxes grouped into lines by their vertical centres, left to right."""
+    """The text boxes in reading order (`ingest.ocr.layout`)."""
     if boxes is None or len(boxes) != len(txts):
         return txts
-    items = []
+    lines = []
     for text, box in zip(txts, boxes, strict=True):
-        ys = [float(p[1]) for p in box]
         xs = [float(p[0]) for p in box]
-        items.append((min(ys), max(ys), min(xs), max(xs), text))
-    items.sort(key=lambda it: ((it[0] + it[1]) / 2, it[2]))
-    lines: list[list[tuple[float, float, float, float, str]]] = []
-    for it in items:
-        centre, height = (it[0] + it[1]) / 2, it[1] - it[0]
-        if lines:
-            last = lines[-1]
-            top = sum(x[0] for x in last) / len(last)
-            bottom = sum(x[1] for x in last) / len(last)
-            if abs(centre - (top + bottom) / 2) < max(height, bottom - top) / 2:
-                last.append(it)
-                continue
-        lines.append([it])
-    out = []
-    for line in lines:
-        line.sort(key=lambda it: it[2])
-        # separate boxes on one line (table cells) by a space
-        out.append(join_words([it[4] for it in line], [i > 0 for i in range(len(line))]))
-    return out
+        ys = [float(p[1]) for p in box]
+        lines.append(TextLine(text, min(xs), min(ys), max(xs), max(ys)))
+    return reading_order(lines)

@@ -23,6 +23,7 @@ import pytesseract
 from PIL import Image
 
 from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk, join_words
+from ingest.ocr.layout import TextLine, reading_order
 
 CONFIG = "--oem 1 --psm 3"
 WIDE_GAP = 1.5
@@ -63,6 +64,7 @@ class TesseractEngine:
     traditional_lang: str = "chi_tra"
     name: str = "tesseract"
     separate_traditional: bool = True
+    photo_max_upscale: float = 2.0
 
     def recognize(self, image: Image.Image, traditional: bool) -> OcrResult:
         lang = self.traditional_lang if traditional else self.simplified_lang
@@ -92,9 +94,6 @@ _BORDER_MARKS = "|｜¦丨[]{}_"
 SPECK_CONFIDENCE = 50
 """A word of punctuation only, read with less confidence than this, is dust or the tick
 of a table rule ("”", "@@"), not text."""
-ROW_OVERLAP = 0.5
-"""Two tesseract lines share a visual row when their vertical overlap is at least this
-share of the shorter line's height."""
 
 
 @dataclass
@@ -106,42 +105,23 @@ class _Word:
     bottom: int
 
 
-@dataclass
-class _Line:
-    words: list[_Word]
-
-    @property
-    def top(self) -> int:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> int:
-        return max(w.bottom for w in self.words)
-
-
-def _same_row(row: list[_Line], line: _Line) -> bool:
-    top, bottom = min(x.top for x in row), max(x.bottom for x in row)
-    overlap = min(bottom, line.bottom) - max(top, line.top)
-    shorter = min(bottom - top, line.bottom - line.top)
-    return shorter > 0 and overlap >= ROW_OVERLAP * shorter
-
-
-def _rows(lines: list[_Line]) -> list[list[_Word]]:
-    """Tesseract's lines regrouped into the rows a reader sees, top to bottom, each row
-    left to right. Tesseract finds a form's cells as separate text blocks and orders the
-    blocks column by column, so a label and its value ("户主姓名 张三") can land far apart,
-    and a heading beside a date comes out after it; a row keeps them together."""
-    rows: list[list[_Line]] = []
-    for line in sorted(lines, key=lambda x: (x.top + x.bottom) / 2):
-        if rows and _same_row(rows[-1], line):
-            rows[-1].append(line)
-        else:
-            rows.append([line])
-    return [sorted((w for x in row for w in x.words), key=lambda w: w.left) for row in rows]
+def _line(words: list[_Word]) -> TextLine:
+    """One tesseract line, its words joined (a space kept only across a wide gap)."""
+    gaps = [False] + [
+        b.left - a.right > WIDE_GAP * max(a.bottom - a.top, b.bottom - b.top, 1)
+        for a, b in itertools.pairwise(words)
+    ]
+    return TextLine(
+        join_words([w.text for w in words], gaps),
+        min(w.left for w in words),
+        min(w.top for w in words),
+        max(w.right for w in words),
+        max(w.bottom for w in words),
+    )
 
 
 def _result(data: dict[str, list], engine: str) -> OcrResult:
-    lines: dict[tuple[int, int, int], _Line] = {}
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
     confs: list[float] = []
     cjk_words: list[tuple[str, float]] = []
     for i, word in enumerate(data["text"]):
@@ -153,24 +133,13 @@ def _result(data: dict[str, list], engine: str) -> OcrResult:
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         left, top, width, height = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-        lines.setdefault(key, _Line([])).words.append(
-            _Word(word, left, left + width, top, top + height)
-        )
+        lines.setdefault(key, []).append(_Word(word, left, left + width, top, top + height))
         confs.append(conf / 100.0)
         if any(is_cjk(ch) for ch in word):
             cjk_words.append((word, conf / 100.0))
-    parts: list[str] = []
-    for words in _rows(list(lines.values())):
-        gaps = [False] + [
-            b.left - a.right > WIDE_GAP * max(a.bottom - a.top, b.bottom - b.top, 1)
-            for a, b in itertools.pairwise(words)
-        ]
-        text = join_words([w.text for w in words], gaps)
-        if text:
-            parts.append(text)
     confidence = round(sum(confs) / len(confs), 4) if confs else None
     return OcrResult(
-        text="\n".join(parts),
+        text="\n".join(reading_order(_line(words) for words in lines.values())),
         confidence=confidence,
         engine=engine,
         cjk_words=tuple(cjk_words),
