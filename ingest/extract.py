@@ -294,7 +294,8 @@ def _extract_image(
                     break
                 _check_pixels(frame, name, limits, page=number if frames > 1 else None)
                 try:
-                    page_image = frame.copy()
+                    # the frames of a TIFF share one object as it is iterated
+                    page_image = frame.copy() if frames > 1 else frame
                     page_image.load()
                 except (OSError, ValueError, SyntaxError) as err:
                     raise _corrupt_image(name, err) from err
