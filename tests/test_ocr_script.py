@@ -64,3 +64,17 @@ def test_doubt_on_characters_with_a_traditional_form_is_suspect() -> None:
     assert not suspect_traditional(_reading(noisy))
     clean = [(ch, 0.9) for ch in VARIANT + PLAIN]
     assert not suspect_traditional(_reading(clean))
+
+
+def test_a_page_whose_traditional_form_characters_read_surely_is_simplified() -> None:
+    # an ID-card copy: its printed background leaves doubt everywhere, on characters
+    # with a Traditional form too, yet most of those are read with full confidence
+    sure_variants = [(ch, 0.95) for ch in VARIANT] + [(ch, 0.92) for ch in "户证号"]
+    doubtful = [(ch, 0.4) for ch in "贫发书"] + [
+        (ch, 0.4 if i % 3 else 0.9) for i, ch in enumerate(PLAIN)
+    ]
+    id_card = sure_variants + doubtful
+    assert suspect_traditional(_reading(id_card)) is False
+    # the same doubt with the Traditional-form characters mostly unsure is suspect
+    unsure_variants = [(ch, 0.5) for ch in VARIANT] + [(ch, 0.92) for ch in "户证号"]
+    assert suspect_traditional(_reading(unsure_variants + doubtful))
