@@ -13,8 +13,9 @@ the pipeline with 1 and with 2 workers, against the raw engine on the same files
 
 "Raw" is the OCR engine alone in one process: for tesseract the settings the pipeline
 uses, with the right language model for each page given, not detected; for RapidOCR the
-model loaded and run on the image as it is. The workers are started and warm before the
-clock starts. Figures go to docs/benchmarks.md.
+model loaded and run on the image as it is, timed just before and just after the
+pipeline and averaged (this machine's speed drifts by up to a third between runs). The
+workers are started and warm before the clock starts. Figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +105,20 @@ def raw_ocr(corpus: Path, files: list[tuple[str, dict]], engine: str) -> float:
     return time.monotonic() - started
 
 
+Run = tuple[float, dict, dict]
+
+
+def bracketed(
+    corpus: Path, files: list[tuple[str, dict]], engine: str, run: Callable[[], Run]
+) -> tuple[float, Run]:
+    """(the raw engine's time on `files`, `run()`): the raw time is the mean of a run
+    before `run()` and one after, since this machine's speed drifts by up to a third
+    between runs minutes apart."""
+    before = raw_ocr(corpus, files, engine)
+    result = run()
+    return (before + raw_ocr(corpus, files, engine)) / 2, result
+
+
 def _pending(arc: Archive) -> int:
     with arc.db.read() as session:
         return session.scalar(
@@ -117,9 +133,7 @@ def _until_done(arc: Archive) -> None:
         time.sleep(0.1)
 
 
-def pipeline(
-    corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: int
-) -> tuple[float, dict, dict]:
+def pipeline(corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: int) -> Run:
     """(seconds, CER of each page by group, pages per group read with the Traditional
     model). The workers are running and warm (one text PDF through first) before the
     clock starts, as in a server: the time is from the first upload to the last item
@@ -178,8 +192,9 @@ def main() -> None:
     groups: dict[str, dict] = {}
     for group in GROUPS:
         mine = [(g, e) for g, e in files if g == group]
-        raw = raw_ocr(corpus, mine, args.engine)
-        seconds, errors, traditional = pipeline(corpus, truth, mine, 1)
+        raw, (seconds, errors, traditional) = bracketed(
+            corpus, mine, args.engine, lambda mine=mine: pipeline(corpus, truth, mine, 1)
+        )
         groups[group] = {
             "pages": len(mine),
             "raw_s": round(raw, 1),
@@ -190,8 +205,9 @@ def main() -> None:
             "read_as_traditional": traditional[group],
         }
     mix = sample(truth, args.sample)
-    raw_all = raw_ocr(corpus, mix, args.engine)
-    one, mix_errors, _ = pipeline(corpus, truth, mix, 1)
+    raw_all, (one, mix_errors, _) = bracketed(
+        corpus, mix, args.engine, lambda: pipeline(corpus, truth, mix, 1)
+    )
     two, _, _ = pipeline(corpus, truth, mix, 2)
     pages = len(mix)
     kinds = {g: sum(1 for x, _ in mix if x == g) for g in GROUPS}
@@ -227,7 +243,7 @@ def main() -> None:
 `.venv/bin/python bench/ingest.py --per-group {args.per_group} --sample {args.sample} --engine {args.engine}`:
 single-page images from the demo township (seed {args.seed}), through receive → extract →
 classify → file, with the workers already running. "Raw" is {args.engine} alone on the same
-files{RAW_NOTE[args.engine]}.
+files{RAW_NOTE[args.engine]}, the mean of a run just before the pipeline's and one just after.
 
 Accuracy, {args.per_group} pages of each kind, a kind at a time with 1 worker:
 
