@@ -24,7 +24,8 @@ whose table rules do. What sets a Traditional page apart is what chi_sim reads *
 few of its words with a Traditional form reach 0.9 confidence (29-53 % on all 22
 Traditional single-page images of the corpus), where on Simplified pages most do (51-91
 %, ID-card copies the lowest). Asking for less than 60 % as well kept every Traditional
-page and cut the needless re-reads on those 40 pages from 12 to 4. Missing a Traditional
+page and cut the needless re-reads on those 40 pages from 12 to 4, and the labels of an
+ID card (`ID_CARD_LABELS`) the last 4 to none. Missing a Traditional
 page costs more than a second reading (page CER 30 % read with chi_sim against 2.5-5.6 %
 with chi_tra), so the limit sits well above the highest Traditional page. The pipeline
 reads a suspect page again with the Traditional model and keeps that reading only when
@@ -73,6 +74,11 @@ SURE_CONFIDENCE = 0.9
 MAX_SURE_VARIANT_SHARE = 0.6
 """...and fewer than this share of the words with a Traditional form read with at least
 SURE_CONFIDENCE (see the module doc)."""
+ID_CARD_LABELS = ("公民身份号码", "居民身份证", "签发机关")
+"""Printed on every resident ID card, which is issued in Simplified characters only. A
+reading that holds one is of an ID-card copy, whose printed background leaves its words
+in doubt; it is not read again. The 4 needless re-reads left on the 40 township pages
+were all such copies (their sure share 51-58 %, too near the Traditional pages' 53 %)."""
 
 
 @functools.cache
@@ -104,6 +110,8 @@ def suspect_traditional(result: OcrResult) -> bool:
     """Whether a Simplified-model reading may be of a Traditional page (see the module doc)."""
     if looks_traditional(result.text):
         return True
+    if any(label in result.text for label in ID_CARD_LABELS):
+        return False
     words = result.cjk_words
     if len(words) < MIN_WORDS:
         return False

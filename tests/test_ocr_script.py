@@ -78,3 +78,13 @@ def test_a_page_whose_traditional_form_characters_read_surely_is_simplified() ->
     # the same doubt with the Traditional-form characters mostly unsure is suspect
     unsure_variants = [(ch, 0.5) for ch in VARIANT] + [(ch, 0.92) for ch in "户证号"]
     assert suspect_traditional(_reading(unsure_variants + doubtful))
+
+
+def test_a_copy_of_a_resident_id_card_is_not_read_again() -> None:
+    # the card is printed in Simplified only; its background leaves the words in doubt
+    doubtful = [(ch, 0.5) for ch in VARIANT] + [
+        (ch, 0.4 if i % 2 else 0.9) for i, ch in enumerate(PLAIN)
+    ]
+    assert suspect_traditional(_reading(doubtful))
+    card = [*doubtful, ("公民身份号码", 0.9), ("370406194008120034", 0.9)]
+    assert not suspect_traditional(_reading(card))
