@@ -156,9 +156,15 @@ def corroboration(text: str, household: Household) -> list[str]:
 
 
 def decide_place(
-    session: Session, text: str, level: str, hints: dict[str, str], decision: Decision
+    session: Session,
+    text: str,
+    level: str,
+    hints: dict[str, str],
+    decision: Decision,
+    from_name: frozenset[str] = frozenset(),
 ) -> None:
-    from_name = hints.get("hint_from_name", "").split()
+    """Village and household of the item; `from_name` holds the keys of `hints` read
+    from the file's name rather than given by the uploader (they count for less)."""
     hinted_village = (
         session.scalar(select(Village).where(Village.code == hints["hint_village"]))
         if hints.get("hint_village")
@@ -272,14 +278,14 @@ def decide(
     """Everything about one item; `name` is the file's name as uploaded, folders
     included, read for hints the uploader did not give (`ingest.namehints`)."""
     decision = Decision()
+    from_name: frozenset[str] = frozenset()
     if not hints.get("hint_household"):
         taken = {
             k: v
             for k, v in name_hints(session, name, hints.get("hint_village")).items()
             if k not in hints
         }
-        if taken:
-            hints = {**hints, **taken, "hint_from_name": " ".join(taken)}
+        hints, from_name = {**hints, **taken}, frozenset(taken)
     title_line = None
     if not text.strip() and kind in PHOTO_KINDS:
         # A photo of the work: a household's photo if we know whose, else the village's.
@@ -288,7 +294,7 @@ def decide(
     else:
         title_line = decide_type(text, scheme, model, decision)
     level = scheme.types[decision.doc_type].level if decision.doc_type else "household"
-    decide_place(session, text, level, hints, decision)
+    decide_place(session, text, level, hints, decision, from_name)
     decision.date = facts.document_date(text)
     if decision.date is None and metadata.get("date_taken"):
         decision.date = dt.date.fromisoformat(str(metadata["date_taken"])[:10])

@@ -3,11 +3,11 @@
 Flatbed scans: grayscale (the red channel of a colour scan, so red seals drop out; on a
 grey scan, round seals whitened by `ingest.seals.drop_seals`), a threshold below any
 second hump of dark ink (a grey seal or stamp that is left; `ink_threshold`), deskew.
-On the demo township's single-page scans the seal handling took the mean CER of 16
-pages from 11.1 % / 11.6 % (Simplified / Traditional) to 9.4 % / 8.9 % together with
-reading order by rows (`ingest.ocr.tesseract`). Measured earlier with tesseract
-chi_sim on an A4 page rendered as a flatbed scan (gray paper, noise, bleed-through, 1.5°
-skew, JPEG): grayscale 2.1 % CER, + deskew 1.7 %, + Otsu 1.5 %; on a phone-photo-like
+On the demo township's single-page scans the threshold under a seal's hump took the mean
+CER of 16 pages from 11.1 % / 11.6 % (Simplified / Traditional) to 9.4 % / 8.9 %
+together with reading order by rows (now `ingest.ocr.layout`). Measured earlier with
+tesseract chi_sim on an A4 page rendered as a flatbed scan (gray paper, noise,
+bleed-through, 1.5° skew, JPEG): grayscale 2.1 % CER, + deskew 1.7 %, + Otsu 1.5 %; on a phone-photo-like
 picture of it (desk around the page, uneven light, perspective, blur): grayscale 2.1 %,
 + deskew 11.6 %, + Otsu 13.9 %: the dark desk fools both the skew estimate and a global
 threshold, so photos take neither.
@@ -26,8 +26,9 @@ A4 page at 300 dpi without a seal and 25-50 ms with one.
 Phone photos: EXIF orientation, then `ingest.flatten`: the sheet found and warped to an
 upright page 2000 px wide (about 240 dpi on A4; a small sheet is enlarged at most
 twice for tesseract, not at all for RapidOCR: the engine's `photo_max_upscale`), made
-from the red channel (red seals fade) and evenly lit; grayscale only when no sheet is found. Measured with tesseract
-through `ingest.extract.ocr_image` on the 68 single-page phone photos of the demo corpus
+from the red channel (red seals fade) and evenly lit; grayscale only when no sheet is
+found. Measured with tesseract through `ingest.extract.ocr_image` on the 68 single-page
+phone photos of the demo corpus
 (seed 2018, 3 villages x 10 households; sheets 80-92 % of a 1080-1280 px frame,
 characters ~15 px): grayscale only 32.3 % mean CER, flattened 6.3 % (29 of 68 at 5 % or
 less; what is left is mostly ID-card copies, whose tight rows tesseract merges, and text
@@ -40,8 +41,9 @@ angle that scored best, in the same convention, so the sign cannot slip; it neve
 a page by more than MAX_SKEW. Straightening matters for forms: on the 8 Simplified bench
 scans, tesseract's mean CER was 9.6 % with the pages left crooked (an estimate made on
 the thresholded page found no ink) and 5.7 % straightened, with the reading order of
-`ingest.ocr.layout`; RapidOCR's rows of a crooked table ran into one another. Turning a page lying on its side (90°, 180°, 270°)
-is a separate step, `orient`, from tesseract's orientation detection.
+`ingest.ocr.layout`; RapidOCR's rows of a crooked table ran into one another. Turning a
+page lying on its side (90°, 180°, 270°) is a separate step, `orient`, from tesseract's
+orientation detection.
 """
 
 from __future__ import annotations
@@ -81,10 +83,10 @@ def to_grayscale(image: Image.Image) -> Image.Image:
     elif image.mode in ("I;16", "I;16B", "I;16L", "I"):
         array = np.asarray(image, dtype=np.float64)
         top = float(array.max()) or 1.0
-        return _keep_info(Image.fromarray((array * 255.0 / top).astype(np.uint8)), image)
+        return keep_dpi(Image.fromarray((array * 255.0 / top).astype(np.uint8)), image)
     if image.mode == "CMYK":
         image = image.convert("RGB")
-    return _keep_info(image.convert("L"), image)
+    return keep_dpi(image.convert("L"), image)
 
 
 def _is_colour(image: Image.Image) -> bool:
@@ -97,10 +99,11 @@ def red_dropout(image: Image.Image) -> Image.Image:
     ink stay dark. Red print (a document's masthead) fades too; the fields read from a
     page are in black."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    return _keep_info(rgb.getchannel("R"), image)
+    return keep_dpi(rgb.getchannel("R"), image)
 
 
-def _keep_info(new: Image.Image, old: Image.Image) -> Image.Image:
+def keep_dpi(new: Image.Image, old: Image.Image) -> Image.Image:
+    """`new` with the resolution recorded on `old`, from which it was made."""
     if "dpi" in old.info:
         new.info["dpi"] = old.info["dpi"]
     return new
@@ -163,7 +166,7 @@ def ink_threshold(gray: Image.Image) -> int:
 def binarize(gray: Image.Image) -> Image.Image:
     """Black text on white (mode "L", values 0 and 255) at `ink_threshold`."""
     threshold = ink_threshold(gray)
-    return _keep_info(gray.point([0] * (threshold + 1) + [255] * (255 - threshold)), gray)
+    return keep_dpi(gray.point([0] * (threshold + 1) + [255] * (255 - threshold)), gray)
 
 
 def _ink_sample(gray: Image.Image) -> np.ndarray:
@@ -219,7 +222,7 @@ def rotate_page(image: Image.Image, angle: float) -> Image.Image:
     matrix[1, 2] += (size[1] - height) / 2
     white = 255 if array.ndim == 2 else (255, 255, 255)
     turned = cv2.warpAffine(array, matrix, size, flags=cv2.INTER_LINEAR, borderValue=white)
-    return _keep_info(Image.fromarray(turned), image)
+    return keep_dpi(Image.fromarray(turned), image)
 
 
 def deskew(image: Image.Image, angle: float | None = None) -> tuple[Image.Image, float]:
@@ -239,7 +242,7 @@ def orient(image: Image.Image) -> tuple[Image.Image, int]:
     degrees, confidence = detect_orientation(image)
     if degrees == 0 or confidence < MIN_OSD_CONFIDENCE:
         return image, 0
-    return _keep_info(image.rotate(degrees, expand=True), image), degrees
+    return keep_dpi(image.rotate(degrees, expand=True), image), degrees
 
 
 def prepare_for_ocr(
@@ -253,7 +256,8 @@ def prepare_for_ocr(
     a first reading is poor (see `ingest.extract.ocr_image`)."""
     image = ImageOps.exif_transpose(image) or image
     if kind == "photo":
-        # imported here: OpenCV is loaded only by processes that read photos
+        # imported here, as are seals and OpenCV: a process that only serves pages
+        # never loads them
         from ingest.flatten import MAX_UPSCALE, flatten_photo
 
         dropout = red_dropout(image) if _is_colour(image) else None
@@ -261,7 +265,6 @@ def prepare_for_ocr(
     if _is_colour(image):
         gray = red_dropout(image)
     else:
-        # imported here, like flatten: OpenCV is loaded only by processes that need it
         from ingest.seals import drop_seals
 
         gray = drop_seals(to_grayscale(image))

@@ -43,6 +43,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ingest.preprocess import keep_dpi
+
 SEAL_RADIUS_MM = (12.0, 26.0)
 """Chinese official seals are 38-45 mm across; the margin on either side covers smaller
 special-purpose seals, a scan at a dpi it does not record, and A5 pages taken for A4."""
@@ -301,7 +303,4 @@ def drop_seals(gray: Image.Image) -> Image.Image:
         ring = np.abs(distance - seal.r) <= seal.half_width + margin
         ink = ring | (_seal_strokes(region, cut, paper, ppm) & (distance < seal.r))
         region[ink & (region > cut)] = paper
-    out = Image.fromarray(pixels)
-    if "dpi" in gray.info:
-        out.info["dpi"] = gray.info["dpi"]
-    return out
+    return keep_dpi(Image.fromarray(pixels), gray)

@@ -73,13 +73,15 @@ def _wraps(upper: TextLine, lower: TextLine, lines: list[TextLine]) -> bool:
     )
 
 
-def _span(cell: list[TextLine]) -> TextLine:
+def joined(parts: list[TextLine], gaps: list[bool] | None = None) -> TextLine:
+    """`parts` (words of a line, lines of a cell) as one line spanning their boxes, their
+    text joined by `join_words` (`gaps[i]` keeps a space before part i)."""
     return TextLine(
-        join_words([x.text for x in cell]),
-        min(x.left for x in cell),
-        min(x.top for x in cell),
-        max(x.right for x in cell),
-        max(x.bottom for x in cell),
+        join_words([x.text for x in parts], gaps),
+        min(x.left for x in parts),
+        min(x.top for x in parts),
+        max(x.right for x in parts),
+        max(x.bottom for x in parts),
     )
 
 
@@ -96,7 +98,7 @@ def _join_wrapped(lines: list[TextLine]) -> list[TextLine]:
             if j not in used and _wraps(cell[-1], lines[j], lines):
                 cell.append(lines[j])
                 used.add(j)
-        out.append(_span(cell) if len(cell) > 1 else first)
+        out.append(joined(cell) if len(cell) > 1 else first)
     return out
 
 

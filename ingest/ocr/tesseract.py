@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import pytesseract
 from PIL import Image
 
-from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk, join_words
-from ingest.ocr.layout import TextLine, reading_order
+from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
+from ingest.ocr.layout import TextLine, joined, reading_order
 
 CONFIG = "--oem 1 --psm 3"
 WIDE_GAP = 1.5
@@ -96,32 +96,17 @@ SPECK_CONFIDENCE = 50
 of a table rule ("”", "@@"), not text."""
 
 
-@dataclass
-class _Word:
-    text: str
-    left: int
-    right: int
-    top: int
-    bottom: int
-
-
-def _line(words: list[_Word]) -> TextLine:
+def _line(words: list[TextLine]) -> TextLine:
     """One tesseract line, its words joined (a space kept only across a wide gap)."""
     gaps = [False] + [
-        b.left - a.right > WIDE_GAP * max(a.bottom - a.top, b.bottom - b.top, 1)
+        b.left - a.right > WIDE_GAP * max(a.height, b.height, 1)
         for a, b in itertools.pairwise(words)
     ]
-    return TextLine(
-        join_words([w.text for w in words], gaps),
-        min(w.left for w in words),
-        min(w.top for w in words),
-        max(w.right for w in words),
-        max(w.bottom for w in words),
-    )
+    return joined(words, gaps)
 
 
 def _result(data: dict[str, list], engine: str) -> OcrResult:
-    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    lines: dict[tuple[int, int, int], list[TextLine]] = {}
     confs: list[float] = []
     cjk_words: list[tuple[str, float]] = []
     for i, word in enumerate(data["text"]):
@@ -133,7 +118,7 @@ def _result(data: dict[str, list], engine: str) -> OcrResult:
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         left, top, width, height = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-        lines.setdefault(key, []).append(_Word(word, left, left + width, top, top + height))
+        lines.setdefault(key, []).append(TextLine(word, left, top, left + width, top + height))
         confs.append(conf / 100.0)
         if any(is_cjk(ch) for ch in word):
             cjk_words.append((word, conf / 100.0))
