@@ -36,6 +36,7 @@ class Scheme:
     required_exited: tuple[str, ...]
     code_template: str
     village_level_household: str
+    vocabulary: tuple[str, ...] = ()  # words printed on these forms (see ingest.ocr.vocabulary)
 
     def type(self, code: str) -> DocType:
         try:
@@ -84,6 +85,7 @@ def parse_scheme(path: Path) -> Scheme:
             required_exited=tuple(required.get("exited_household", ())),
             code_template=data["archival_code"]["template"],
             village_level_household=data["archival_code"]["village_level_household"],
+            vocabulary=tuple(data.get("vocabulary", {}).get("words", ())),
         )
     except KeyError as exc:
         raise InputError(f"{path}: 分类方案缺少字段 {exc}") from exc

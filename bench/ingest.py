@@ -44,6 +44,7 @@ from sqlalchemy.orm import selectinload  # noqa: E402
 from archive.context import Archive, init_archive  # noqa: E402
 from archive.demo.build import build_township  # noqa: E402
 from archive.models import Document  # noqa: E402
+from archive.roster import import_roster  # noqa: E402
 from bench.report import record  # noqa: E402
 from ingest.ocr.rapid import RapidOcrEngine  # noqa: E402
 from ingest.ocr.tesseract import CONFIG  # noqa: E402
@@ -143,6 +144,8 @@ def pipeline(corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: 
     arc, _ = init_archive(
         home, fonds=truth["township"]["fonds"], township=truth["township"]["name"]
     )
+    with arc.db.write() as session:  # as in use: the roster first, then the papers
+        import_roster(session, arc.township(session), corpus / "roster.xlsx", actor="bench")
     warm = next(e for e in truth["files"] if e["form"] == "pdf_text")
     pool = WorkerPool(home, processes=workers).start()
     try:

@@ -7,18 +7,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from archive import journal
 from archive.context import Archive
 from archive.errors import IntegrityFailure
 from archive.filing import file_document
-from archive.models import Document, Page
+from archive.models import Document, Household, Page, Township, Village
 from ingest import typemodel
 from ingest.classify import THRESHOLD, decide
 from ingest.extract import Extraction, extract
 from ingest.limits import Limits
 from ingest.ocr import OcrEngine
+from ingest.ocr.vocabulary import Vocabulary
 from ingest.queue import Leased, enqueue, finish, report_progress
 from ingest.split import split_points
 from ingest.typemodel import TypeModel
@@ -35,6 +37,7 @@ class StepContext:
     limits: Limits = field(default_factory=Limits.from_env)
     model: TypeModel | None = None
     model_loaded_at: float | None = None
+    roster_seen: tuple | None = None
 
 
 def _page_range(first: int, last: int) -> str:
@@ -49,9 +52,35 @@ def _start(ctx: StepContext, document_id: int) -> tuple[str, str, str]:
         return doc.file.sha256, doc.file.original_name, doc.file.media_type or ""
 
 
+def _roster_words(session: Session) -> set[str]:
+    """Names the roster knows: townships, villages, household heads, poverty causes."""
+    words = set(session.scalars(select(Township.name)))
+    words |= set(session.scalars(select(Village.name)))
+    words |= set(session.scalars(select(Household.head_name)))
+    for cause in session.scalars(select(Household.poverty_cause).distinct()):
+        words |= {w for w in (cause or "").replace("，", "、").replace(",", "、").split("、")}
+    return words
+
+
+def _refresh_vocabulary(ctx: StepContext) -> None:
+    """The engine's vocabulary (`ingest.ocr.vocabulary`): the scheme's known words and
+    the roster's names, built again whenever the roster has changed."""
+    with ctx.arc.db.read() as session:
+        seen = (
+            session.execute(select(func.count(Household.id), func.max(Household.id))).one(),
+            session.execute(select(func.count(Village.id), func.max(Village.id))).one(),
+        )
+        if ctx.engine.vocabulary is not None and seen == ctx.roster_seen:
+            return
+        words = set(ctx.arc.scheme.vocabulary) | _roster_words(session)
+    ctx.engine.vocabulary = Vocabulary(words)
+    ctx.roster_seen = seen
+
+
 def extract_step(ctx: StepContext, job: Leased) -> None:
     """Text per page (text layer, DOCX or OCR), then split a feeder scan into items."""
     assert job.document_id is not None
+    _refresh_vocabulary(ctx)
     sha256, name, kind = _start(ctx, job.document_id)
     # Fixity at the hand-off from store to pipeline: never read a blob that changed.
     if not ctx.arc.store.verify(sha256):

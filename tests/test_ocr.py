@@ -146,3 +146,50 @@ def test_unsure_specks_of_punctuation_are_dropped_but_words_and_sure_commas_kept
     result = _result(data, "tesseract:chi_sim")
     assert result.text == "申请人，梁强保"
     assert result.cjk_words == (("申请人", 0.4), ("梁强保", 0.91))
+
+
+def test_a_line_tesseract_runs_across_table_cells_is_cut_so_a_wrapped_cell_stays_whole() -> None:
+    from ingest.ocr.tesseract import _result
+
+    # Boxes as tesseract gave them on a crooked 200 dpi scan of 脱贫计划落实情况表: the
+    # wrapped cell's first line on its own, its second line in one tesseract line with
+    # the row's number, date and state, which sit centred on the two-line row.
+    words = [  # text, line, left, top, right, bottom
+        ("就业扶持安排公益岗位", 1, 294, 469, 740, 509),
+        ("月", 1, 767, 474, 788, 499),
+        ("1", 2, 232, 490, 244, 517),
+        ("工资500元", 2, 294, 507, 422, 538),
+        ("2018年3月7日", 2, 855, 487, 1029, 529),
+        ("已落实", 2, 1094, 490, 1189, 520),
+    ]
+    data = {
+        "text": [w[0] for w in words],
+        "conf": [90] * len(words),
+        "block_num": [1] * len(words),
+        "par_num": [1] * len(words),
+        "line_num": [w[1] for w in words],
+        "left": [w[2] for w in words],
+        "top": [w[3] for w in words],
+        "width": [w[4] - w[2] for w in words],
+        "height": [w[5] - w[3] for w in words],
+    }
+    assert _result(data, "tesseract:chi_sim").text == (
+        "1 就业扶持安排公益岗位月工资500元 2018年3月7日 已落实"
+    )
+
+
+@pytest.mark.parametrize(
+    ("read", "tidied"),
+    [
+        ("单位:元〈每月记录一次，年终汇总)", "单位:元(每月记录一次，年终汇总)"),
+        ("安排公益岗位《保洁员）", "安排公益岗位（保洁员）"),
+        ("《扶贫手册》〈第2版〉", "《扶贫手册》〈第2版〉"),  # real book-title marks
+        ("行政村:石门村“户主:梁强保”家庭人口: 6人”", "行政村:石门村“户主:梁强保”家庭人口: 6人"),
+        ("“行政村:石门村“户主:梁强保", "行政村:石门村户主:梁强保"),
+        ("开展“两不愁三保障”入户排查", "开展“两不愁三保障”入户排查"),
+    ],
+)
+def test_tesseract_brackets_and_stray_quotes_are_tidied(read: str, tidied: str) -> None:
+    from ingest.ocr.tesseract import tidy
+
+    assert tidy(read) == tidied

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from archive import journal
 from archive.models import Document, Job, JournalEvent, Page
+from archive.roster import import_roster
 from ingest.receive import receive_stream
 from ingest.worker import work
 from tests.pages import image_pdf
@@ -101,3 +102,27 @@ def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeyp
         assert len(extract_events) == 1
         assert journal.verify(session)[1] == []
         assert arc.store.verify(docs[0].file.sha256)
+
+
+def test_the_engine_mends_towards_the_roster_and_learns_a_new_household(arc):
+    from ingest.ocr import get_engine
+    from ingest.pipeline import StepContext, _refresh_vocabulary
+    from tests.conftest import DATA
+    from tests.factories import household, village
+
+    with arc.db.write() as session:
+        import_roster(session, arc.township(session), DATA / "roster.xlsx", actor="t")
+    ctx = StepContext(arc, "w1", get_engine("tesseract"))
+    _refresh_vocabulary(ctx)
+    vocabulary = ctx.engine.vocabulary
+    doubt = [0.96, 0.96, 0.96, 0.96, 0.3]
+    assert vocabulary.mend("户主王建囯", doubt) == "户主王建国"  # a head of the roster
+    assert vocabulary.mend("白沙材委会", [0.96, 0.96, 0.3, 0.96, 0.96]) == "白沙村委会"
+    assert vocabulary.mend("户主赵铁桂", doubt) == "户主赵铁桂"  # not in the roster yet
+
+    _refresh_vocabulary(ctx)
+    assert ctx.engine.vocabulary is vocabulary  # the roster did not change: not rebuilt
+    with arc.db.write() as session:
+        household(session, village(session, arc, "009", "青石村"), "001", "赵铁柱")
+    _refresh_vocabulary(ctx)
+    assert ctx.engine.vocabulary.mend("户主赵铁桂", doubt) == "户主赵铁柱"

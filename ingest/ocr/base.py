@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from ingest.ocr.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,10 @@ class OcrEngine(Protocol):
     characters 30-40 px tall far better than 15 px ones; RapidOCR scales each text line
     itself, and an enlarged page only costs it time (measured on the 8 bench photos: the
     same 0.2 % CER at 1x and 2x, 17 s against 24 s)."""
+
+    vocabulary: Vocabulary | None
+    """The archive's known words, to mend characters read with doubt (set by the
+    pipeline from the scheme and the roster; None reads as is)."""
 
     def recognize(self, image: Image.Image, traditional: bool) -> OcrResult: ...
 

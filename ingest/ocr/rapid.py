@@ -17,6 +17,8 @@ from PIL import Image
 
 from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
 from ingest.ocr.layout import TextLine, reading_order
+from ingest.ocr.vocabulary import Vocabulary
+from ingest.script import looks_traditional
 
 MODEL_FILES = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
@@ -51,6 +53,7 @@ class RapidOcrEngine:
     photo_max_upscale = 1.0
 
     def __init__(self) -> None:
+        self.vocabulary: Vocabulary | None = None
         params: dict[str, Any] = {
             "Global.log_level": "error",
             "EngineConfig.onnxruntime.intra_op_num_threads": 1,
@@ -82,6 +85,12 @@ class RapidOcrEngine:
         boxes = getattr(out, "boxes", None)
         if not txts:
             return OcrResult("", None, "rapidocr:PP-OCRv6")
+        if self.vocabulary is not None:
+            vocabulary = self.vocabulary
+            script = looks_traditional("".join(txts))
+            txts = [
+                vocabulary.mend(t, [s] * len(t), script) for t, s in zip(txts, scores, strict=False)
+            ]
         lines = _lines(txts, boxes)
         cjk_words = tuple((t, s) for t, s in zip(txts, scores, strict=False) if any(map(is_cjk, t)))
         return OcrResult(

@@ -17,17 +17,18 @@ import itertools
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytesseract
 from PIL import Image
 
 from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
 from ingest.ocr.layout import TextLine, joined, reading_order
+from ingest.ocr.vocabulary import Vocabulary
 
 CONFIG = "--oem 1 --psm 3"
 WIDE_GAP = 1.5
-"""A gap between two words wider than this many line heights is kept as a space."""
+"""A gap between two words wider than this many line heights parts two table cells."""
 TIMEOUT_SECONDS = 600
 """One page; a page that takes longer is failed rather than holding a worker for ever."""
 
@@ -65,6 +66,7 @@ class TesseractEngine:
     name: str = "tesseract"
     separate_traditional: bool = True
     photo_max_upscale: float = 2.0
+    vocabulary: Vocabulary | None = None
 
     def recognize(self, image: Image.Image, traditional: bool) -> OcrResult:
         lang = self.traditional_lang if traditional else self.simplified_lang
@@ -86,7 +88,7 @@ class TesseractEngine:
                 config=config,
                 output_type=pytesseract.Output.DICT,
             )
-        return _result(data, f"{self.name}:{lang}")
+        return _result(data, f"{self.name}:{lang}", self.vocabulary, traditional)
 
 
 # Table borders on forms come back as these: they are rules on the paper, not text.
@@ -96,17 +98,74 @@ SPECK_CONFIDENCE = 50
 of a table rule ("”", "@@"), not text."""
 
 
-def _line(words: list[TextLine]) -> TextLine:
-    """One tesseract line, its words joined (a space kept only across a wide gap)."""
-    gaps = [False] + [
-        b.left - a.right > WIDE_GAP * max(a.height, b.height, 1)
-        for a, b in itertools.pairwise(words)
-    ]
-    return joined(words, gaps)
+def _cells(words: list[TextLine]) -> list[TextLine]:
+    """One tesseract line cut where two words stand more than WIDE_GAP line heights apart.
+    Tesseract runs a line across a table's cells; cut into cells, `reading_order` can
+    join a wrapped cell's two lines before the row's other cells come between them."""
+    cells = [[words[0]]]
+    for a, b in itertools.pairwise(words):
+        if b.left - a.right > WIDE_GAP * max(a.height, b.height, 1):
+            cells.append([b])
+        else:
+            cells[-1].append(b)
+    return [joined(cell) for cell in cells]
 
 
-def _result(data: dict[str, list], engine: str) -> OcrResult:
-    lines: dict[tuple[int, int, int], list[TextLine]] = {}
+def _mended(
+    words: list[TextLine], confidences: list[float], vocabulary: Vocabulary, traditional: bool
+) -> list[TextLine]:
+    """A line's words with characters read with doubt mended against `vocabulary`
+    (each character takes its word's confidence)."""
+    text = "".join(w.text for w in words)
+    per_char = [c for w, c in zip(words, confidences, strict=True) for _ in w.text]
+    mended = vocabulary.mend(text, per_char, traditional)
+    if mended == text:
+        return words
+    out, at = [], 0
+    for w in words:
+        out.append(replace(w, text=mended[at : at + len(w.text)]))
+        at += len(w.text)
+    return out
+
+
+_ROUND_FOR = {")": "(", "）": "（"}
+
+
+def tidy(line: str) -> str:
+    """Two habits of tesseract's Chinese models undone. It reads an opening parenthesis
+    as 〈 or 《 and the closing one right: "〈保洁员)" becomes "(保洁员)". It reads
+    the blank between a label's value and the next label as a curly quote ("石门村“户主"):
+    a quote left unpaired in the line is dropped, paired quotes (“两不愁三保障”) stay."""
+    chars = list(line)
+    for i, ch in enumerate(chars):
+        if ch in "〈《":
+            for later in chars[i + 1 :]:
+                if later in ")）":
+                    chars[i] = _ROUND_FOR[later]
+                if later in "〈《〉》(（)）":
+                    break
+    unpaired, opened = set(), None
+    for i, ch in enumerate(chars):
+        if ch == "“":
+            if opened is not None:
+                unpaired.add(opened)
+            opened = i
+        elif ch == "”":
+            if opened is None:
+                unpaired.add(i)
+            opened = None
+    if opened is not None:
+        unpaired.add(opened)
+    return "".join(ch for i, ch in enumerate(chars) if i not in unpaired)
+
+
+def _result(
+    data: dict[str, list],
+    engine: str,
+    vocabulary: Vocabulary | None = None,
+    traditional: bool = False,
+) -> OcrResult:
+    lines: dict[tuple[int, int, int], list[tuple[TextLine, float]]] = {}
     confs: list[float] = []
     cjk_words: list[tuple[str, float]] = []
     for i, word in enumerate(data["text"]):
@@ -118,17 +177,20 @@ def _result(data: dict[str, list], engine: str) -> OcrResult:
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         left, top, width, height = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-        lines.setdefault(key, []).append(TextLine(word, left, top, left + width, top + height))
+        box = TextLine(word, left, top, left + width, top + height)
+        lines.setdefault(key, []).append((box, conf / 100.0))
         confs.append(conf / 100.0)
         if any(is_cjk(ch) for ch in word):
             cjk_words.append((word, conf / 100.0))
+    cells = []
+    for line in lines.values():
+        words = [w for w, _ in line]
+        if vocabulary is not None:
+            words = _mended(words, [c for _, c in line], vocabulary, traditional)
+        cells.extend(_cells(words))
+    text = "\n".join(filter(None, map(tidy, reading_order(cells))))
     confidence = round(sum(confs) / len(confs), 4) if confs else None
-    return OcrResult(
-        text="\n".join(reading_order(_line(words) for words in lines.values())),
-        confidence=confidence,
-        engine=engine,
-        cjk_words=tuple(cjk_words),
-    )
+    return OcrResult(text=text, confidence=confidence, engine=engine, cjk_words=tuple(cjk_words))
 
 
 def detect_orientation(image: Image.Image) -> tuple[int, float]:
