@@ -63,6 +63,7 @@ class Vocabulary:
     def __init__(self, words: Iterable[str]) -> None:
         simplified = frozenset(w.strip() for w in words if len(w.strip()) >= 2)
         convert = _to_traditional()
+        _dictionary()  # loaded now, with the vocabulary, not while the first page is read
         self._scripts = (_Words(simplified), _Words(frozenset(convert(w) for w in simplified)))
 
     def __len__(self) -> int:
@@ -97,9 +98,6 @@ class _Words:
             below = MEND_BELOW if length >= 3 else MEND_SHORT_BELOW
             for start in range(len(chars) - length + 1):
                 run = "".join(chars[start : start + length])
-                if run in known or _common_word(run):
-                    settled[start : start + length] = [True] * length
-                    continue
                 doubtful = [
                     i
                     for i in range(length)
@@ -107,6 +105,12 @@ class _Words:
                     and not settled[start + i]
                     and (is_cjk(run[i]) or (run[i].isascii() and run[i].isalpha()))
                 ]
+                # a run read for sure needs no mending, and settling it changes nothing
+                if not doubtful:
+                    continue
+                if run in known or _common_word(run):
+                    settled[start : start + length] = [True] * length
+                    continue
                 found = {
                     word
                     for where in _slips(doubtful, _most_slips(length))
