@@ -65,6 +65,7 @@ class Vocabulary:
         convert = _to_traditional()
         _dictionary()  # loaded now, with the vocabulary, not while the first page is read
         self._scripts = (_Words(simplified), _Words(frozenset(convert(w) for w in simplified)))
+        self._known = self._scripts[0].words | self._scripts[1].words
 
     def __len__(self) -> int:
         return len(self._scripts[0].words)
@@ -76,8 +77,7 @@ class Vocabulary:
         日志 is not mended to 日誌) is not touched again. Only CJK characters and Latin
         letters (tesseract's guess for a character it could not read) are mended, never
         digits or punctuation."""
-        known = self._scripts[0].words | self._scripts[1].words
-        return self._scripts[traditional].mend(text, confidences, known)
+        return self._scripts[traditional].mend(text, confidences, self._known)
 
 
 class _Words:
@@ -93,21 +93,35 @@ class _Words:
 
     def mend(self, text: str, confidences: Sequence[float], known: frozenset[str]) -> str:
         chars = list(text)
+        unsure = {
+            i
+            for i, ch in enumerate(chars)
+            if confidences[i] < MEND_BELOW and (is_cjk(ch) or (ch.isascii() and ch.isalpha()))
+        }
+        if not unsure:
+            return text
         settled = [False] * len(chars)
         for length in self._lengths:
             below = MEND_BELOW if length >= 3 else MEND_SHORT_BELOW
-            for start in range(len(chars) - length + 1):
-                run = "".join(chars[start : start + length])
+            # only runs holding a character read with doubt can need mending
+            starts = sorted(
+                {
+                    s
+                    for u in unsure
+                    for s in range(max(0, u - length + 1), min(u, len(chars) - length) + 1)
+                }
+            )
+            for start in starts:
                 doubtful = [
                     i
                     for i in range(length)
-                    if confidences[start + i] < below
+                    if start + i in unsure
+                    and confidences[start + i] < below
                     and not settled[start + i]
-                    and (is_cjk(run[i]) or (run[i].isascii() and run[i].isalpha()))
                 ]
-                # a run read for sure needs no mending, and settling it changes nothing
                 if not doubtful:
                     continue
+                run = "".join(chars[start : start + length])
                 if run in known or _common_word(run):
                     settled[start : start + length] = [True] * length
                     continue
