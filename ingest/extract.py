@@ -171,18 +171,19 @@ def ocr_image(
         image = _limit_side(ImageOps.exif_transpose(image) or image, PHOTO_MAX_SIDE)
     upscale = getattr(engine, "photo_max_upscale", None)
     prepared = prepare_for_ocr(image, kind, upscale)
-    result = engine.recognize(prepared, traditional)
+    scan = kind == "scan"
+    result = engine.recognize(prepared, traditional, scan)
     if kind == "photo" and not holds_text(result):
         return result
     if _confidence(result) < POOR_CONFIDENCE:
         _, degrees = orient(prepared)
         if degrees:
             turned = prepare_for_ocr(image.rotate(degrees, expand=True), kind, upscale)
-            again = engine.recognize(turned, traditional)
+            again = engine.recognize(turned, traditional, scan)
             if _confidence(again) > _confidence(result):
                 result, prepared = replace(again, rotated=degrees), turned
     if separate and not traditional and suspect_traditional(result):
-        again = engine.recognize(prepared, True)
+        again = engine.recognize(prepared, True, scan)
         if looks_traditional(again.text) and _confidence(again) > (
             _confidence(result) + TRADITIONAL_MARGIN
         ):

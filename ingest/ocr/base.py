@@ -50,7 +50,10 @@ class OcrEngine(Protocol):
     """The archive's known words, to mend characters read with doubt (set by the
     pipeline from the scheme and the roster; None reads as is)."""
 
-    def recognize(self, image: Image.Image, traditional: bool) -> OcrResult: ...
+    def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
+        """The text of one prepared page image. `scan` says it is a thresholded flatbed
+        scan, which tesseract looks at twice (`ingest.ocr.second_look`)."""
+        ...
 
 
 def is_cjk(ch: str) -> bool:

@@ -71,7 +71,7 @@ class RapidOcrEngine:
         self._ocr = RapidOCR(params=params)
         self._lock = threading.Lock()
 
-    def recognize(self, image: Image.Image, traditional: bool) -> OcrResult:
+    def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
         import numpy as np
 
         array = np.asarray(image.convert("RGB"))

@@ -24,9 +24,12 @@ from PIL import Image
 
 from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
 from ingest.ocr.layout import TextLine, joined, reading_order
+from ingest.ocr.second_look import placed, unread_sheet
 from ingest.ocr.vocabulary import Vocabulary
 
 CONFIG = "--oem 1 --psm 3"
+SHEET_CONFIG = "--oem 1 --psm 6"
+"""The second look's sheet of stacked pieces is one block of lines (`ingest.ocr.second_look`)."""
 WIDE_GAP = 1.5
 """A gap between two words wider than this many line heights parts two table cells."""
 TIMEOUT_SECONDS = 600
@@ -68,27 +71,36 @@ class TesseractEngine:
     photo_max_upscale: float = 2.0
     vocabulary: Vocabulary | None = None
 
-    def recognize(self, image: Image.Image, traditional: bool) -> OcrResult:
+    def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
         lang = self.traditional_lang if traditional else self.simplified_lang
-        config = CONFIG
-        dpi = _dpi(image)
-        if dpi:
-            config += f" --dpi {dpi}"
-        if image.mode not in ("1", "L", "RGB"):
-            image = image.convert("RGB")
-        # Handed over as an uncompressed BMP: pytesseract would write a PNG, and encoding
-        # an A4 page at 300 dpi took 0.1 s, a tenth of reading it.
-        with tempfile.NamedTemporaryFile(prefix="dangan-ocr-", suffix=".bmp") as handle:
-            image.save(handle, "BMP")
-            handle.flush()
-            data = _run(
-                pytesseract.image_to_data,
-                handle.name,
-                lang=lang,
-                config=config,
-                output_type=pytesseract.Output.DICT,
-            )
-        return _result(data, f"{self.name}:{lang}", self.vocabulary, traditional)
+        data = _read(image, lang, CONFIG)
+        more: list[list[tuple[TextLine, float]]] = []
+        if scan:
+            sheet = unread_sheet(image, [w for line in _words(data) for w, _ in line])
+            if sheet is not None:
+                words = [w for line in _words(_read(sheet.image, lang, SHEET_CONFIG)) for w in line]
+                more = placed(sheet, words)
+        return _result(data, f"{self.name}:{lang}", self.vocabulary, traditional, more)
+
+
+def _read(image: Image.Image, lang: str, config: str) -> dict[str, list]:
+    dpi = _dpi(image)
+    if dpi:
+        config += f" --dpi {dpi}"
+    if image.mode not in ("1", "L", "RGB"):
+        image = image.convert("RGB")
+    # Handed over as an uncompressed BMP: pytesseract would write a PNG, and encoding
+    # an A4 page at 300 dpi took 0.1 s, a tenth of reading it.
+    with tempfile.NamedTemporaryFile(prefix="dangan-ocr-", suffix=".bmp") as handle:
+        image.save(handle, "BMP")
+        handle.flush()
+        return _run(
+            pytesseract.image_to_data,
+            handle.name,
+            lang=lang,
+            config=config,
+            output_type=pytesseract.Output.DICT,
+        )
 
 
 # Table borders on forms come back as these: they are rules on the paper, not text.
@@ -159,15 +171,10 @@ def tidy(line: str) -> str:
     return "".join(ch for i, ch in enumerate(chars) if i not in unpaired)
 
 
-def _result(
-    data: dict[str, list],
-    engine: str,
-    vocabulary: Vocabulary | None = None,
-    traditional: bool = False,
-) -> OcrResult:
+def _words(data: dict[str, list]) -> list[list[tuple[TextLine, float]]]:
+    """Tesseract's lines: each a list of (word, confidence 0.0-1.0), table rules and
+    unsure specks left out."""
     lines: dict[tuple[int, int, int], list[tuple[TextLine, float]]] = {}
-    confs: list[float] = []
-    cjk_words: list[tuple[str, float]] = []
     for i, word in enumerate(data["text"]):
         conf = float(data["conf"][i])
         word = (word or "").strip().strip("|｜¦")
@@ -179,18 +186,30 @@ def _result(
         left, top, width, height = (int(data[k][i]) for k in ("left", "top", "width", "height"))
         box = TextLine(word, left, top, left + width, top + height)
         lines.setdefault(key, []).append((box, conf / 100.0))
-        confs.append(conf / 100.0)
-        if any(is_cjk(ch) for ch in word):
-            cjk_words.append((word, conf / 100.0))
+    return list(lines.values())
+
+
+def _result(
+    data: dict[str, list],
+    engine: str,
+    vocabulary: Vocabulary | None = None,
+    traditional: bool = False,
+    more: list[list[tuple[TextLine, float]]] | None = None,
+) -> OcrResult:
+    """The page's text from tesseract's words (`data`) and the lines a second look read
+    (`more`): each line mended, cut into cells, then put in reading order."""
+    lines = _words(data) + (more or [])
+    confs = [c for line in lines for _, c in line]
+    cjk_words = tuple((w.text, c) for line in lines for w, c in line if any(map(is_cjk, w.text)))
     cells = []
-    for line in lines.values():
+    for line in lines:
         words = [w for w, _ in line]
         if vocabulary is not None:
             words = _mended(words, [c for _, c in line], vocabulary, traditional)
         cells.extend(_cells(words))
     text = "\n".join(filter(None, map(tidy, reading_order(cells))))
     confidence = round(sum(confs) / len(confs), 4) if confs else None
-    return OcrResult(text=text, confidence=confidence, engine=engine, cjk_words=tuple(cjk_words))
+    return OcrResult(text=text, confidence=confidence, engine=engine, cjk_words=cjk_words)
 
 
 def detect_orientation(image: Image.Image) -> tuple[int, float]:
