@@ -14,7 +14,7 @@ from archive import journal
 from archive.context import Archive
 from archive.errors import IntegrityFailure
 from archive.filing import file_document
-from archive.models import Document, Household, Page, Township, Village
+from archive.models import Document, Helper, Household, Page, Township, Village
 from ingest import typemodel
 from ingest.classify import THRESHOLD, decide
 from ingest.extract import Extraction, extract
@@ -53,10 +53,12 @@ def _start(ctx: StepContext, document_id: int) -> tuple[str, str, str]:
 
 
 def _roster_words(session: Session) -> set[str]:
-    """Names the roster knows: townships, villages, household heads, poverty causes."""
+    """Names the roster knows: townships, villages, household heads, their helpers
+    (帮扶责任人) and poverty causes."""
     words = set(session.scalars(select(Township.name)))
     words |= set(session.scalars(select(Village.name)))
     words |= set(session.scalars(select(Household.head_name)))
+    words |= set(session.scalars(select(Helper.name)))
     for cause in session.scalars(select(Household.poverty_cause).distinct()):
         words |= {w for w in (cause or "").replace("，", "、").replace(",", "、").split("、")}
     return words
@@ -69,6 +71,7 @@ def _refresh_vocabulary(ctx: StepContext) -> None:
         seen = (
             session.execute(select(func.count(Household.id), func.max(Household.id))).one(),
             session.execute(select(func.count(Village.id), func.max(Village.id))).one(),
+            session.execute(select(func.count(Helper.id), func.max(Helper.id))).one(),
         )
         if ctx.engine.vocabulary is not None and seen == ctx.roster_seen:
             return

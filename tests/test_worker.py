@@ -117,6 +117,7 @@ def test_the_engine_mends_towards_the_roster_and_learns_a_new_household(arc):
     vocabulary = ctx.engine.vocabulary
     doubt = [0.96, 0.96, 0.96, 0.96, 0.3]
     assert vocabulary.mend("户主王建囯", doubt) == "户主王建国"  # a head of the roster
+    assert vocabulary.mend("帮扶人李朋", doubt) == "帮扶人李明"  # his helper
     assert vocabulary.mend("白沙材委会", [0.96, 0.96, 0.3, 0.96, 0.96]) == "白沙村委会"
     assert vocabulary.mend("户主赵铁桂", doubt) == "户主赵铁桂"  # not in the roster yet
 
