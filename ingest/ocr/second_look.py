@@ -18,7 +18,7 @@ that have unread ink.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -33,8 +33,8 @@ COVER_MARGIN = 0.3
 stick out of tesseract's box)."""
 MIN_INK = 0.12
 """A piece with less ink than this many square character heights is dust."""
-MIN_CONFIDENCE = 85
-"""The least mean word confidence (0-100) at which a piece's reading is kept."""
+MIN_CONFIDENCE = 0.85
+"""The least mean word confidence at which a piece's reading is kept."""
 _SHEET_GAP = 1.0
 """Blank between the pieces on the sheet, in character heights."""
 
@@ -53,18 +53,46 @@ class Sheet:
 def unread_sheet(page: Image.Image, read: list[TextLine]) -> Sheet | None:
     """The pieces of ink on `page` (a thresholded scan) that no box in `read` covers,
     with table rules taken out, stacked on one sheet; None when there are none."""
-    import cv2  # imported here: a process that only serves pages never loads OpenCV
-
     gray = np.asarray(page.convert("L"))
     ink = (gray < 128).astype(np.uint8)
-    dpi = page.info.get("dpi", (300, 300))[0] or 300
-    run = max(int(float(dpi) * RULE_INCHES), 30)
+    dpi = float(page.info.get("dpi", (300, 300))[0] or 300)
+    rules = _rules(ink, dpi)
+    heights = [w.height for w in read if len(w.text) == 1 and is_cjk(w.text)]
+    char = int(statistics.median(heights)) if heights else int(dpi * 0.15)
+    boxes = _pieces(ink & (1 - rules), read, char)
+    if not boxes:
+        return None
+    clean = np.where(rules.astype(bool), 255, gray).astype(np.uint8)
+    gap, pad = int(char * _SHEET_GAP), char // 2
+    height = sum(b[3] - b[1] + gap for b in boxes) + gap
+    sheet = np.full((height, max(b[2] - b[0] for b in boxes) + 2 * pad), 255, np.uint8)
+    rows, y = [], gap
+    for box in boxes:
+        piece = clean[box[1] : box[3], box[0] : box[2]]
+        sheet[y : y + piece.shape[0], pad : pad + piece.shape[1]] = piece
+        rows.append((y, box))
+        y += piece.shape[0] + gap
+    image = Image.fromarray(sheet)
+    image.info["dpi"] = (dpi, dpi)
+    return Sheet(image, rows, pad, gap)
+
+
+def _rules(ink: np.ndarray, dpi: float) -> np.ndarray:
+    """The table rules among `ink` (1 where ink), a little widened."""
+    import cv2  # imported here: a process that only serves pages never loads OpenCV
+
+    run = max(int(dpi * RULE_INCHES), 30)
     rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
     rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
-    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
-    text = ink & (1 - rules)
-    heights = [w.height for w in read if len(w.text) == 1 and is_cjk(w.text)]
-    char = int(statistics.median(heights)) if heights else int(float(dpi) * 0.15)
+    return cv2.dilate(rules, np.ones((3, 3), np.uint8))
+
+
+def _pieces(text: np.ndarray, read: list[TextLine], char: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom) of the runs of text ink (`text`, rules out)
+    that no box in `read` covers, each about one line of characters `char` pixels tall."""
+    import cv2
+
+    text = text.copy()
     margin = int(char * COVER_MARGIN)
     for w in read:
         text[
@@ -81,52 +109,28 @@ def unread_sheet(page: Image.Image, read: list[TextLine]) -> Sheet | None:
         if text[top : top + height, left : left + width].sum() < MIN_INK * char * char:
             continue
         boxes.append((int(left), int(top), int(left + width), int(top + height)))
-    if not boxes:
-        return None
-    clean = np.where(rules.astype(bool), 255, gray).astype(np.uint8)
-    gap, pad = int(char * _SHEET_GAP), char // 2
-    sheet = np.full(
-        (sum(b[3] - b[1] + gap for b in boxes) + gap, max(b[2] - b[0] for b in boxes) + 2 * pad),
-        255,
-        np.uint8,
-    )
-    rows, y = [], gap
-    for box in boxes:
-        piece = clean[box[1] : box[3], box[0] : box[2]]
-        sheet[y : y + piece.shape[0], pad : pad + piece.shape[1]] = piece
-        rows.append((y, box))
-        y += piece.shape[0] + gap
-    image = Image.fromarray(sheet)
-    image.info["dpi"] = (dpi, dpi)
-    return Sheet(image, rows, pad, gap)
+    return boxes
 
 
 def placed(sheet: Sheet, words: list[tuple[TextLine, float]]) -> list[list[tuple[TextLine, float]]]:
     """The words read on `sheet` (boxes in its pixels, confidence 0-1) put back on the
     page, one line per piece, each piece kept only when read with MIN_CONFIDENCE."""
-    gap = sheet.gap
     pieces: dict[int, list[tuple[TextLine, float]]] = {}
     for word, conf in words:
-        middle = word.middle
         for i, (top, box) in enumerate(sheet.rows):
-            height = box[3] - box[1]
-            if top - gap / 2 <= middle <= top + height + gap / 2:
+            if top - sheet.gap / 2 <= word.middle <= top + box[3] - box[1] + sheet.gap / 2:
                 dx, dy = box[0] - sheet.margin, box[1] - top
-                pieces.setdefault(i, []).append(
-                    (
-                        TextLine(
-                            word.text,
-                            word.left + dx,
-                            word.top + dy,
-                            word.right + dx,
-                            word.bottom + dy,
-                        ),
-                        conf,
-                    )
+                moved = replace(
+                    word,
+                    left=word.left + dx,
+                    right=word.right + dx,
+                    top=word.top + dy,
+                    bottom=word.bottom + dy,
                 )
+                pieces.setdefault(i, []).append((moved, conf))
                 break
     return [
         sorted(line, key=lambda x: x[0].left)
         for line in pieces.values()
-        if sum(c for _, c in line) / len(line) * 100 >= MIN_CONFIDENCE
+        if sum(c for _, c in line) / len(line) >= MIN_CONFIDENCE
     ]

@@ -9,6 +9,11 @@ model, and it mixes scripts (6.9 % against the Traditional text itself); chi_tra
 chi_sim+chi_tra is 13 % against chi_sim's 1.5 %, as it answers in Traditional
 characters, so it is never the first pass. Each call runs one tesseract process limited
 to one thread (OMP_THREAD_LIMIT=1): the worker pool runs one process per core.
+
+A scan gets a second run over the ink the first left unread (`ingest.ocr.second_look`).
+The words read are then cut into table cells, mended against the archive's vocabulary
+(`ingest.ocr.vocabulary`), put in reading order (`ingest.ocr.layout`) and tidied of two
+habits of the Chinese models (`tidy`).
 """
 
 from __future__ import annotations
@@ -110,17 +115,17 @@ SPECK_CONFIDENCE = 50
 of a table rule ("”", "@@"), not text."""
 
 
-def _cells(words: list[TextLine]) -> list[TextLine]:
+def _cells(line: list[tuple[TextLine, float]]) -> list[list[tuple[TextLine, float]]]:
     """One tesseract line cut where two words stand more than WIDE_GAP line heights apart.
     Tesseract runs a line across a table's cells; cut into cells, `reading_order` can
     join a wrapped cell's two lines before the row's other cells come between them."""
-    cells = [[words[0]]]
-    for a, b in itertools.pairwise(words):
+    cells = [[line[0]]]
+    for (a, _), (b, conf) in itertools.pairwise(line):
         if b.left - a.right > WIDE_GAP * max(a.height, b.height, 1):
-            cells.append([b])
+            cells.append([(b, conf)])
         else:
-            cells[-1].append(b)
-    return [joined(cell) for cell in cells]
+            cells[-1].append((b, conf))
+    return cells
 
 
 def _mended(
@@ -197,16 +202,16 @@ def _result(
     more: list[list[tuple[TextLine, float]]] | None = None,
 ) -> OcrResult:
     """The page's text from tesseract's words (`data`) and the lines a second look read
-    (`more`): each line mended, cut into cells, then put in reading order."""
+    (`more`): each line cut into cells, each cell mended, then all put in reading order."""
     lines = _words(data) + (more or [])
     confs = [c for line in lines for _, c in line]
     cjk_words = tuple((w.text, c) for line in lines for w, c in line if any(map(is_cjk, w.text)))
     cells = []
-    for line in lines:
-        words = [w for w, _ in line]
+    for cell in (cell for line in lines for cell in _cells(line)):
+        words = [w for w, _ in cell]
         if vocabulary is not None:
-            words = _mended(words, [c for _, c in line], vocabulary, traditional)
-        cells.extend(_cells(words))
+            words = _mended(words, [c for _, c in cell], vocabulary, traditional)
+        cells.append(joined(words))
     text = "\n".join(filter(None, map(tidy, reading_order(cells))))
     confidence = round(sum(confs) / len(confs), 4) if confs else None
     return OcrResult(text=text, confidence=confidence, engine=engine, cjk_words=cjk_words)
