@@ -3,6 +3,7 @@ together with the job's completion, so running a step twice has one effect."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,13 +61,14 @@ def _roster_words(session: Session) -> set[str]:
     words |= set(session.scalars(select(Household.head_name)))
     words |= set(session.scalars(select(Helper.name)))
     for cause in session.scalars(select(Household.poverty_cause).distinct()):
-        words |= {w for w in (cause or "").replace("，", "、").replace(",", "、").split("、")}
+        words |= set(re.split(r"[、，,]", cause or ""))
     return words
 
 
 def _refresh_vocabulary(ctx: StepContext) -> None:
-    """The engine's vocabulary (`ingest.ocr.vocabulary`): the scheme's known words and
-    the roster's names, built again whenever the roster has changed."""
+    """The engine's vocabulary (`ingest.ocr.vocabulary`): the scheme's words and the
+    roster's names, built again when households, villages or helpers are added or
+    removed (a name changed in place is picked up when the worker starts again)."""
     with ctx.arc.db.read() as session:
         seen = (
             session.execute(select(func.count(Household.id), func.max(Household.id))).one(),

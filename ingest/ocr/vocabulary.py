@@ -1,8 +1,8 @@
 """The archive's own words, to mend characters OCR read with doubt.
 
-Forms in these archives repeat a small vocabulary: form titles and their printed labels
-(与户主关系, 住房安全有保障), the scheme's terms (贫困户, 建档立卡), and the roster's
-names of villages and household heads. Tesseract's commonest slips fall in exactly those
+Forms in these archives repeat a small vocabulary: their printed labels (与户主关系,
+住房安全有保障), the scheme's terms (贫困户, 建档立卡), and the roster's names of
+villages, household heads and helpers. Tesseract's commonest slips fall in exactly those
 words, one character at a time (贫困户 → 负困户, 脱貧 → 脱貸, 梁强保 → 深强保), and it
 reads the slipped character with doubt. A run of characters that differs from one known
 word in one character read with doubt (two, in words of six or more) is mended to that
@@ -66,9 +66,6 @@ class Vocabulary:
         _dictionary()  # loaded now, with the vocabulary, not while the first page is read
         self._scripts = (_Words(simplified), _Words(frozenset(convert(w) for w in simplified)))
         self._known = self._scripts[0].words | self._scripts[1].words
-
-    def __len__(self) -> int:
-        return len(self._scripts[0].words)
 
     def mend(self, text: str, confidences: Sequence[float], traditional: bool = False) -> str:
         """`text` (one line; `confidences[i]` 0.0-1.0 for `text[i]`) with each run that is
