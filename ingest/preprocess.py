@@ -102,6 +102,16 @@ def red_dropout(image: Image.Image) -> Image.Image:
     return keep_dpi(rgb.getchannel("R"), image)
 
 
+def recorded_dpi(image: Image.Image) -> float | None:
+    """The horizontal resolution the file records, or None when it records none (or one
+    that is not a number)."""
+    dpi = image.info.get("dpi")
+    try:
+        return float(dpi[0]) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def keep_dpi(new: Image.Image, old: Image.Image) -> Image.Image:
     """`new` with the resolution recorded on `old`, from which it was made."""
     if "dpi" in old.info:
@@ -287,12 +297,7 @@ def classify_image_kind(image: Image.Image, exif: Mapping[str, Any] | None = Non
     meta = exif or {}
     if any(k in meta for k in ("exposure_time", "f_number", "iso", "focal_length", "gps")):
         return "photo"
-    dpi = image.info.get("dpi")
-    try:
-        dpi_value = float(dpi[0]) if dpi else 0.0
-    except (TypeError, ValueError, IndexError):
-        dpi_value = 0.0
-    if dpi_value >= 150:
+    if (recorded_dpi(image) or 0.0) >= 150:
         return "scan"
     if meta.get("make") or meta.get("model"):
         return "photo"

@@ -43,7 +43,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ingest.preprocess import keep_dpi
+from ingest.preprocess import keep_dpi, recorded_dpi
 
 SEAL_RADIUS_MM = (12.0, 26.0)
 """Chinese official seals are 38-45 mm across; the margin on either side covers smaller
@@ -98,11 +98,7 @@ class Seal:
 
 def px_per_mm(gray: Image.Image) -> float:
     """Pixels per millimetre: from the recorded dpi, else as if the page were A4."""
-    dpi = gray.info.get("dpi")
-    try:
-        value = float(dpi[0]) if dpi else 0.0
-    except (TypeError, ValueError, IndexError):
-        value = 0.0
+    value = recorded_dpi(gray) or 0.0
     if value >= 100:  # 72 or 96 is a default written by software, not a scanner's
         return value / 25.4
     return min(gray.size) / _A4_SHORT_MM

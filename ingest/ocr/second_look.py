@@ -25,6 +25,7 @@ from PIL import Image
 
 from ingest.ocr.base import is_cjk
 from ingest.ocr.layout import TextLine
+from ingest.preprocess import recorded_dpi
 
 RULE_INCHES = 0.4
 """A straight run of ink this long is a table rule, not part of a character."""
@@ -55,7 +56,7 @@ def unread_sheet(page: Image.Image, read: list[TextLine]) -> Sheet | None:
     with table rules taken out, stacked on one sheet; None when there are none."""
     gray = np.asarray(page.convert("L"))
     ink = (gray < 128).astype(np.uint8)
-    dpi = float(page.info.get("dpi", (300, 300))[0] or 300)
+    dpi = recorded_dpi(page) or 300.0
     rules = _rules(ink, dpi)
     heights = [w.height for w in read if len(w.text) == 1 and is_cjk(w.text)]
     char = int(statistics.median(heights)) if heights else int(dpi * 0.15)

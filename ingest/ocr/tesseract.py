@@ -31,6 +31,7 @@ from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
 from ingest.ocr.layout import TextLine, joined, reading_order
 from ingest.ocr.second_look import placed, unread_sheet
 from ingest.ocr.vocabulary import Vocabulary
+from ingest.preprocess import recorded_dpi
 
 CONFIG = "--oem 1 --psm 3"
 SHEET_CONFIG = "--oem 1 --psm 6"
@@ -59,12 +60,9 @@ def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def _dpi(image: Image.Image) -> int | None:
-    dpi = image.info.get("dpi")
-    try:
-        value = round(float(dpi[0])) if dpi else None
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if value and 70 <= value <= 1200 else None
+    value = recorded_dpi(image)
+    dpi = round(value) if value else None
+    return dpi if dpi and 70 <= dpi <= 1200 else None
 
 
 @dataclass
