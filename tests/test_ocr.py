@@ -76,7 +76,7 @@ def test_rapidocr_reads_traditional_with_bundled_models() -> None:
 
 
 def test_table_borders_read_as_bars_are_dropped() -> None:
-    from ingest.ocr.tesseract import _result
+    from ingest.ocr.tesseract import _result, _words
 
     words = ["|", "识别年度", "|2016年", "｜", "人均纯收入|"]
     n = len(words)
@@ -91,7 +91,10 @@ def test_table_borders_read_as_bars_are_dropped() -> None:
         "top": [10] * n,
         "height": [40] * n,
     }
-    assert _result(data, "tesseract:chi_sim").text.replace(" ", "") == "识别年度2016年人均纯收入"
+    assert (
+        _result(_words(data), "tesseract:chi_sim").text.replace(" ", "")
+        == "识别年度2016年人均纯收入"
+    )
 
 
 def _tsv(words: list[tuple[str, int, int, int, int, int]]) -> dict[str, list]:
@@ -112,7 +115,7 @@ def _tsv(words: list[tuple[str, int, int, int, int, int]]) -> dict[str, list]:
 
 
 def test_form_cells_found_as_separate_blocks_come_back_row_by_row() -> None:
-    from ingest.ocr.tesseract import _result
+    from ingest.ocr.tesseract import _result, _words
 
     # tesseract orders a form's cells column by column: labels first, then values
     data = _tsv(
@@ -124,7 +127,7 @@ def test_form_cells_found_as_separate_blocks_come_back_row_by_row() -> None:
             ("贫困户入户调查表", 90, 3, 500, 100, 60),
         ]
     )
-    assert _result(data, "tesseract:chi_sim").text.splitlines() == [
+    assert _result(_words(data), "tesseract:chi_sim").text.splitlines() == [
         "贫困户入户调查表",
         "户主姓名 梁强保",
         "身份证号 370406194008120034",
@@ -132,7 +135,7 @@ def test_form_cells_found_as_separate_blocks_come_back_row_by_row() -> None:
 
 
 def test_unsure_specks_of_punctuation_are_dropped_but_words_and_sure_commas_kept() -> None:
-    from ingest.ocr.tesseract import _result
+    from ingest.ocr.tesseract import _result, _words
 
     data = _tsv(
         [
@@ -143,13 +146,13 @@ def test_unsure_specks_of_punctuation_are_dropped_but_words_and_sure_commas_kept
             ("梁强保", 91, 1, 340, 100, 40),
         ]
     )
-    result = _result(data, "tesseract:chi_sim")
+    result = _result(_words(data), "tesseract:chi_sim")
     assert result.text == "申请人，梁强保"
     assert result.cjk_words == (("申请人", 0.4), ("梁强保", 0.91))
 
 
 def test_a_line_tesseract_runs_across_table_cells_is_cut_so_a_wrapped_cell_stays_whole() -> None:
-    from ingest.ocr.tesseract import _result
+    from ingest.ocr.tesseract import _result, _words
 
     # Boxes as tesseract gave them on a crooked 200 dpi scan of 脱贫计划落实情况表: the
     # wrapped cell's first line on its own, its second line in one tesseract line with
@@ -173,7 +176,7 @@ def test_a_line_tesseract_runs_across_table_cells_is_cut_so_a_wrapped_cell_stays
         "width": [w[4] - w[2] for w in words],
         "height": [w[5] - w[3] for w in words],
     }
-    assert _result(data, "tesseract:chi_sim").text == (
+    assert _result(_words(data), "tesseract:chi_sim").text == (
         "1 就业扶持安排公益岗位月工资500元 2018年3月7日 已落实"
     )
 

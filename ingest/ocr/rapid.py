@@ -86,10 +86,10 @@ class RapidOcrEngine:
         if not txts:
             return OcrResult("", None, "rapidocr:PP-OCRv6")
         if self.vocabulary is not None:
-            vocabulary = self.vocabulary
             script = looks_traditional("".join(txts))
             txts = [
-                vocabulary.mend(t, [s] * len(t), script) for t, s in zip(txts, scores, strict=False)
+                self.vocabulary.mend(t, [s] * len(t), script)
+                for t, s in zip(txts, scores, strict=False)
             ]
         lines = _lines(txts, boxes)
         cjk_words = tuple((t, s) for t, s in zip(txts, scores, strict=False) if any(map(is_cjk, t)))

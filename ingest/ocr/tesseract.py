@@ -76,14 +76,13 @@ class TesseractEngine:
 
     def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
         lang = self.traditional_lang if traditional else self.simplified_lang
-        data = _read(image, lang, CONFIG)
-        more: list[list[tuple[TextLine, float]]] = []
+        lines = _words(_read(image, lang, CONFIG))
         if scan:
-            sheet = unread_sheet(image, [w for line in _words(data) for w, _ in line])
+            sheet = unread_sheet(image, [w for line in lines for w, _ in line])
             if sheet is not None:
                 words = [w for line in _words(_read(sheet.image, lang, SHEET_CONFIG)) for w in line]
-                more = placed(sheet, words)
-        return _result(data, f"{self.name}:{lang}", self.vocabulary, traditional, more)
+                lines += placed(sheet, words)
+        return _result(lines, f"{self.name}:{lang}", self.vocabulary, traditional)
 
 
 def _read(image: Image.Image, lang: str, config: str) -> dict[str, list]:
@@ -193,15 +192,13 @@ def _words(data: dict[str, list]) -> list[list[tuple[TextLine, float]]]:
 
 
 def _result(
-    data: dict[str, list],
+    lines: list[list[tuple[TextLine, float]]],
     engine: str,
     vocabulary: Vocabulary | None = None,
     traditional: bool = False,
-    more: list[list[tuple[TextLine, float]]] | None = None,
 ) -> OcrResult:
-    """The page's text from tesseract's words (`data`) and the lines a second look read
-    (`more`): each line cut into cells, each cell mended, then all put in reading order."""
-    lines = _words(data) + (more or [])
+    """The page's text from tesseract's lines (`_words`, with any a second look read):
+    each line cut into cells, each cell mended, then all put in reading order."""
     confs = [c for line in lines for _, c in line]
     cjk_words = tuple((w.text, c) for line in lines for w, c in line if any(map(is_cjk, w.text)))
     cells = []
