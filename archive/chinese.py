@@ -52,6 +52,19 @@ def t2s_table() -> dict[int, int]:
     return table
 
 
+@cache
+def _s2t():  # type: ignore[no-untyped-def]
+    import opencc  # opencc-python-reimplemented: its phrase tables, loaded on first use
+
+    return opencc.OpenCC("s2t").convert
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional with OpenCC's phrase rules (日志 → 日誌, 致贫 → 致貧): for
+    the few words that must be matched on Traditional pages, not for whole texts."""
+    return _s2t()(text)
+
+
 def to_simplified(text: str) -> str:
     """Traditional → Simplified, character by character (no phrase rules)."""
     return text.translate(t2s_table())

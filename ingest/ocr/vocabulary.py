@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from archive.chinese import to_simplified
+from archive.chinese import to_simplified, to_traditional
 from ingest.ocr.base import is_cjk
 
 MEND_BELOW = 0.93
@@ -50,21 +50,13 @@ def _common_word(run: str) -> bool:
     return _dictionary().get(to_simplified(run), 0) > 0
 
 
-@cache
-def _to_traditional():  # type: ignore[no-untyped-def]
-    import opencc  # opencc-python-reimplemented, also behind archive.chinese
-
-    return opencc.OpenCC("s2t").convert
-
-
 class Vocabulary:
     """Known words; `mend` corrects a line of OCR characters against them."""
 
     def __init__(self, words: Iterable[str]) -> None:
         simplified = frozenset(w.strip() for w in words if len(w.strip()) >= 2)
-        convert = _to_traditional()
         _dictionary()  # loaded now, with the vocabulary, not while the first page is read
-        self._scripts = (_Words(simplified), _Words(frozenset(convert(w) for w in simplified)))
+        self._scripts = (_Words(simplified), _Words(frozenset(map(to_traditional, simplified))))
         self._known = self._scripts[0].words | self._scripts[1].words
 
     def mend(self, text: str, confidences: Sequence[float], traditional: bool = False) -> str:
