@@ -16,10 +16,12 @@ STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
 DEMO_HOME   := $(CURDIR)/dangan-data
 
-# Debian packages: OCR (simplified and traditional Chinese), CJK fonts for rendered
-# reports, PostgreSQL and Redis for the server set-up and its tests, Chromium for
-# the end-to-end tests, poppler-utils for PDF fixtures.
+# Debian packages: OCR (simplified and traditional Chinese, and the headers tesserocr
+# is built against), CJK fonts for rendered reports, PostgreSQL and Redis for the
+# server set-up and its tests, Chromium for the end-to-end tests, poppler-utils for
+# PDF fixtures.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
+                   libtesseract-dev libleptonica-dev pkg-config \
                    fonts-noto-cjk fonts-wqy-zenhei postgresql redis-server \
                    chromium poppler-utils
 
@@ -67,10 +69,17 @@ system:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when pyproject.toml is newer than the stamp.
+# Reinstall only when pyproject.toml is newer than the stamp. tesserocr is built from
+# source against the system's libtesseract when its headers are there, so the workers
+# read exactly as the `tesseract` program does; without them pip takes the wheel, which
+# carries a tesseract of its own.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install -e '.[dev]'
+	if pkg-config --exists tesseract lept 2>/dev/null; then \
+	    $(BIN)/python -m pip install --no-binary tesserocr -e '.[dev]'; \
+	else \
+	    $(BIN)/python -m pip install -e '.[dev]'; \
+	fi
 	touch $@
 
 venv: $(STAMP)

@@ -6,7 +6,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ingest.ocr.layout import TextLine
 from ingest.ocr.second_look import placed, unread_sheet
-from ingest.ocr.tesseract import SHEET_CONFIG, _read, _words
+from ingest.ocr.tesseract import SHEET_MODE, _words, read_tsv
 from tests.pages import FONT, SC
 
 DPI = 200
@@ -36,7 +36,7 @@ def test_ink_no_word_covers_is_read_again_and_put_back_where_it_was() -> None:
     sheet = unread_sheet(page, read)
     assert sheet is not None
     assert len(sheet.rows) == 2  # 成效 and 已落实; no rule and nothing read
-    words = [w for line in _words(_read(sheet.image, "chi_sim", SHEET_CONFIG)) for w in line]
+    words = [w for line in _words(read_tsv(sheet.image, "chi_sim", SHEET_MODE)) for w in line]
     lines = placed(sheet, words)
     got = {"".join(w.text for w, _ in line): line for line in lines}
     assert set(got) == {"成效", "已落实"}

@@ -1,4 +1,4 @@
-"""Tesseract via pytesseract: the ONE place tesseract is run.
+"""Tesseract, in process through tesserocr: the ONE place tesseract is run.
 
 `--oem 1 --psm 3` (LSTM, automatic page segmentation): psm 6 (one uniform block) was
 measured to lose form and table content entirely. Simplified text is read with chi_sim,
@@ -7,8 +7,16 @@ Traditional text with chi_tra. Measured on a rendered Traditional A4 page (CER a
 model, and it mixes scripts (6.9 % against the Traditional text itself); chi_tra alone
 3.4 % in Traditional characters at the time of one model. On Simplified text
 chi_sim+chi_tra is 13 % against chi_sim's 1.5 %, as it answers in Traditional
-characters, so it is never the first pass. Each call runs one tesseract process limited
-to one thread (OMP_THREAD_LIMIT=1): the worker pool runs one process per core.
+characters, so it is never the first pass.
+
+Each worker process loads the library once and keeps one engine per language for its
+life. Starting the `tesseract` program for every reading (as pytesseract does) cost
+0.15 s of loading each time, most of it the legacy engine's ambiguity tables, which are
+loaded even for `--oem 1`: a sixth of reading an A4 scan, paid again by the second look
+and by the Traditional re-read. Built against the system's libtesseract (the Makefile
+builds tesserocr from source when the headers are installed), the words read are those
+of the `tesseract` program. OpenMP is limited to one thread (OMP_THREAD_LIMIT=1, set
+before the library loads): the worker pool runs one process per core.
 
 A scan gets a second run over the ink the first left unread (`ingest.ocr.second_look`).
 The words read are then cut into table cells, mended against the archive's vocabulary
@@ -18,13 +26,14 @@ habits of the Chinese models (`tidy`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
-import re
-import tempfile
 from dataclasses import dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-import pytesseract
 from PIL import Image
 
 from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
@@ -33,36 +42,81 @@ from ingest.ocr.second_look import placed, unread_sheet
 from ingest.ocr.vocabulary import Vocabulary
 from ingest.preprocess import recorded_dpi
 
-CONFIG = "--oem 1 --psm 3"
-SHEET_CONFIG = "--oem 1 --psm 6"
-"""The second look's sheet of stacked pieces is one block of lines (`ingest.ocr.second_look`)."""
+PAGE_MODE = 3
+"""Page segmentation for a page: automatic (`--psm 3`)."""
+SHEET_MODE = 6
+"""The second look's sheet of stacked pieces is one block of lines (`--psm 6`)."""
 WIDE_GAP = 1.5
 """A gap between two words wider than this many line heights parts two table cells."""
 TIMEOUT_SECONDS = 600
 """One page; a page that takes longer is failed rather than holding a worker for ever."""
+COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
+           "left", "top", "width", "height", "conf", "text")  # fmt: skip
+"""The columns of tesseract's TSV output, one list each in a reading (`_read`)."""
+_DEBIAN_TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
 
-def _environment() -> None:
-    # pytesseract passes os.environ to the subprocess; respect an explicit setting.
+def _library() -> ModuleType:
+    """tesserocr, loaded with OpenMP limited to one thread: libgomp reads the variable
+    once, when it is loaded, and an explicit setting is respected."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-
-def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    _environment()
     try:
-        return fn(*args, timeout=TIMEOUT_SECONDS, **kwargs)
-    except RuntimeError as err:  # pytesseract raises RuntimeError on timeout
-        raise OcrEngineError(f"tesseract 超时 ({TIMEOUT_SECONDS} 秒)") from err
-    except pytesseract.TesseractNotFoundError as err:
-        raise OcrEngineError("未找到 tesseract 程序：请安装 tesseract-ocr") from err
-    except pytesseract.TesseractError as err:
-        raise OcrEngineError(f"tesseract 出错: {err.message or err.status}") from err
+        import tesserocr
+    except ImportError as err:
+        raise OcrEngineError("未安装 tesserocr：请运行 make venv 重新安装依赖") from err
+    return tesserocr
+
+
+@functools.cache
+def _tessdata() -> str:
+    """The folder of language data: the library's own (TESSDATA_PREFIX or where it was
+    built to look), else Debian's, where a tesserocr wheel with its own tesseract does
+    not look."""
+    path, languages = _library().get_languages()
+    if "chi_sim" in languages:
+        return path
+    for folder in _DEBIAN_TESSDATA:
+        if (Path(folder) / "chi_sim.traineddata").is_file():
+            return folder + "/"
+    return path
+
+
+_engines: dict[tuple[int, str], Any] = {}
+
+
+def _api(lang: str) -> Any:
+    """This process's tesseract for `lang` (a forked worker makes its own)."""
+    key = (os.getpid(), lang)
+    if key not in _engines:
+        tesserocr = _library()
+        oem = tesserocr.OEM.DEFAULT if lang == "osd" else tesserocr.OEM.LSTM_ONLY
+        try:
+            _engines[key] = tesserocr.PyTessBaseAPI(path=_tessdata(), lang=lang, oem=oem)
+        except RuntimeError as err:
+            raise OcrEngineError(
+                f"tesseract 无法加载语言 {lang}（语言数据目录 {_tessdata()}）："
+                "请安装 tesseract-ocr-chi-sim、tesseract-ocr-chi-tra 和 tesseract-ocr-osd"
+            ) from err
+    return _engines[key]
 
 
 def _dpi(image: Image.Image) -> int | None:
     value = recorded_dpi(image)
     dpi = round(value) if value else None
     return dpi if dpi and 70 <= dpi <= 1200 else None
+
+
+def _set_image(api: Any, image: Image.Image, mode: int) -> None:
+    """Hand `image` over as raw pixels (encoding it as PNG, as pytesseract and
+    tesserocr's SetImage do, took 0.1 s on an A4 page at 300 dpi)."""
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("L" if image.mode in ("1", "I", "I;16", "F") else "RGB")
+    depth = 1 if image.mode == "L" else 3
+    api.SetPageSegMode(mode)
+    api.SetImageBytes(image.tobytes(), image.width, image.height, depth, image.width * depth)
+    dpi = _dpi(image)
+    if dpi:
+        api.SetSourceResolution(dpi)
 
 
 @dataclass
@@ -76,33 +130,33 @@ class TesseractEngine:
 
     def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
         lang = self.traditional_lang if traditional else self.simplified_lang
-        lines = _words(_read(image, lang, CONFIG))
+        lines = _words(read_tsv(image, lang, PAGE_MODE))
         if scan:
             sheet = unread_sheet(image, [w for line in lines for w, _ in line])
             if sheet is not None:
-                words = [w for line in _words(_read(sheet.image, lang, SHEET_CONFIG)) for w in line]
+                words = [w for line in _words(read_tsv(sheet.image, lang, SHEET_MODE)) for w in line]
                 lines += placed(sheet, words)
         return _result(lines, f"{self.name}:{lang}", self.vocabulary, traditional)
 
 
-def _read(image: Image.Image, lang: str, config: str) -> dict[str, list]:
-    dpi = _dpi(image)
-    if dpi:
-        config += f" --dpi {dpi}"
-    if image.mode not in ("1", "L", "RGB"):
-        image = image.convert("RGB")
-    # Handed over as an uncompressed BMP: pytesseract would write a PNG, and encoding
-    # an A4 page at 300 dpi took 0.1 s, a tenth of reading it.
-    with tempfile.NamedTemporaryFile(prefix="dangan-ocr-", suffix=".bmp") as handle:
-        image.save(handle, "BMP")
-        handle.flush()
-        return _run(
-            pytesseract.image_to_data,
-            handle.name,
-            lang=lang,
-            config=config,
-            output_type=pytesseract.Output.DICT,
-        )
+def read_tsv(image: Image.Image, lang: str, mode: int) -> dict[str, list[str]]:
+    """Tesseract's words on `image` read with `lang` in page segmentation `mode`: its TSV
+    output, a list per column (COLUMNS)."""
+    api = _api(lang)
+    try:
+        _set_image(api, image, mode)
+        if not api.Recognize(TIMEOUT_SECONDS * 1000):
+            raise OcrEngineError(f"tesseract 超时 ({TIMEOUT_SECONDS} 秒)")
+        tsv = api.GetTSVText(0)
+    finally:
+        api.Clear()
+    data: dict[str, list[str]] = {column: [] for column in COLUMNS}
+    for row in tsv.splitlines():
+        cells = row.split("\t")
+        cells += [""] * (len(COLUMNS) - len(cells))
+        for column, cell in zip(COLUMNS, cells, strict=False):
+            data[column].append(cell)
+    return data
 
 
 # Table borders on forms come back as these: they are rules on the paper, not text.
@@ -219,18 +273,19 @@ def detect_orientation(image: Image.Image) -> tuple[int, float]:
     Returns (0, 0.0) when OSD cannot decide (too little text) or is not installed.
     """
     try:
-        out = _run(pytesseract.image_to_osd, image, config="--psm 0")
+        api = _api("osd")
     except OcrEngineError:
         return 0, 0.0
-    rotate = re.search(r"Rotate:\s*(\d+)", out)
-    conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
-    if not rotate:
+    try:
+        _set_image(api, image, 0)
+        found = api.DetectOrientationScript()
+    finally:
+        api.Clear()
+    if not found:
         return 0, 0.0
-    # OSD's "Rotate" is clockwise; PIL rotates counter-clockwise for positive angles.
-    clockwise = int(rotate.group(1)) % 360
-    return (360 - clockwise) % 360, float(conf.group(1)) if conf else 0.0
+    # tesseract's orient_deg is the counter-clockwise turn that makes the page upright
+    return int(found["orient_deg"]) % 360, float(found["orient_conf"])
 
 
 def available_languages() -> list[str]:
-    _environment()
-    return pytesseract.get_languages(config="")
+    return list(_library().get_languages(_tessdata())[1])
