@@ -10,7 +10,7 @@ from PIL import Image
 
 from archive.errors import InputError
 from ingest.extract import ocr_image
-from ingest.ocr import OcrEngine, get_engine
+from ingest.ocr import OcrEngine, OcrEngineError, get_engine
 from ingest.ocr.base import join_words
 from ingest.ocr.tesseract import available_languages, detect_orientation
 from ingest.preprocess import prepare_for_ocr
@@ -39,6 +39,58 @@ def test_tesseract_reads_a_simplified_page(page: Image.Image) -> None:
     assert result.text.splitlines()[0] == "建档立卡贫困户申请书"  # no spaces between CJK
     assert len(result.cjk_words) > 20
     assert os.environ["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_in_process_reading_is_the_tesseract_programs(page: Image.Image, tmp_path) -> None:
+    import subprocess
+
+    import tesserocr
+
+    from ingest.ocr.tesseract import PAGE_MODE, read_tsv
+
+    program = subprocess.run(["tesseract", "--version"], capture_output=True, text=True)
+    if program.stdout.split("\n", 1)[0] != tesserocr.tesseract_version().split("\n", 1)[0]:
+        pytest.skip("tesserocr carries a tesseract of its own (a wheel, not built here)")
+    prepared = prepare_for_ocr(page, "scan")
+    prepared.save(tmp_path / "page.png", dpi=(300, 300))
+    tsv = subprocess.run(
+        ["tesseract", str(tmp_path / "page.png"), "stdout", "-l", "chi_sim",
+         "--oem", "1", "--psm", str(PAGE_MODE), "--dpi", "300", "tsv"],
+        capture_output=True, text=True, check=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    ).stdout  # fmt: skip
+    rows = [row.split("\t") for row in tsv.splitlines()[1:]]
+    by_program = [(r[11], r[6], r[7], r[10]) for r in rows if len(r) == 12 and float(r[10]) >= 0]
+    data = read_tsv(prepared, "chi_sim", PAGE_MODE)
+    in_process = [
+        (data["text"][i], data["left"][i], data["top"][i], data["conf"][i])
+        for i in range(len(data["text"]))
+        if float(data["conf"][i]) >= 0
+    ]
+    assert in_process == by_program
+    assert len(in_process) > 20
+
+
+def test_a_page_over_its_time_limit_fails_with_a_clear_error(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.ocr.tesseract as tesseract
+
+    monkeypatch.setattr(tesseract, "TIMEOUT_SECONDS", 0.001)
+    with pytest.raises(OcrEngineError, match=r"tesseract 超时 \(0.001 秒\)"):
+        tesseract.TesseractEngine().recognize(prepare_for_ocr(page, "scan"), False)
+    monkeypatch.undo()  # the same engine reads the page once the limit is back
+    assert (
+        "建档立卡"
+        in tesseract.TesseractEngine().recognize(prepare_for_ocr(page, "scan"), False).text
+    )
+
+
+def test_a_language_not_installed_is_a_clear_error() -> None:
+    from ingest.ocr.tesseract import TesseractEngine
+
+    engine = TesseractEngine(simplified_lang="uig")
+    with pytest.raises(OcrEngineError, match="tesseract 无法加载语言 uig"):
+        engine.recognize(Image.new("L", (200, 80), 255), False)
 
 
 def test_join_words_spaces_only_between_latin_words() -> None:

@@ -145,7 +145,7 @@ def read_tsv(image: Image.Image, lang: str, mode: int) -> dict[str, list[str]]:
     api = _api(lang)
     try:
         _set_image(api, image, mode)
-        if not api.Recognize(TIMEOUT_SECONDS * 1000):
+        if not api.Recognize(max(1, int(TIMEOUT_SECONDS * 1000))):
             raise OcrEngineError(f"tesseract 超时 ({TIMEOUT_SECONDS} 秒)")
         tsv = api.GetTSVText(0)
     finally:
