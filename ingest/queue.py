@@ -142,6 +142,19 @@ def give_up_or_retry(db: Database, job_id: int, owner: str, error: str, *, retry
         return final
 
 
+def release_leases(db: Database, owner: str) -> int:
+    """End the leases `owner` holds now, not when they expire: the owner is known dead
+    (its process crashed), so its jobs are run again at once, each attempt counted.
+    Returns how many were released."""
+    with db.write() as session:
+        result = session.execute(
+            update(Job)
+            .where(Job.lease_owner == owner, Job.status == "leased")
+            .values(lease_expires_at=utcnow())
+        )
+        return result.rowcount or 0
+
+
 def report_progress(db: Database, job_id: int, owner: str, done: int, total: int) -> None:
     """Store page progress and extend the lease: a worker that reports is alive."""
     with db.write() as session:

@@ -1,7 +1,10 @@
 """Worker processes: each leases jobs and runs their step; one process per core.
 
 Tesseract gets OMP_THREAD_LIMIT=1: with one worker per core, its own threads only
-fight the other workers for the same cores.
+fight the other workers for the same cores. Tesseract runs inside the worker process,
+so a page that crashes it ends the process: the pool starts a new one and hands the
+dead one's job on at once, and a job that ends its process `max_attempts` times is
+failed with a reason (`ingest.queue`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import multiprocessing as mp
 import os
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -24,9 +28,13 @@ from ingest.pipeline import STEPS, StepContext
 
 log = logging.getLogger("dangan.worker")
 
+SUPERVISE_SECONDS = 0.5
+"""How often the pool looks for worker processes that died."""
 
-def owner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+
+def owner_name(pid: int | None = None) -> str:
+    """The lease owner name of the worker process `pid` (default: this process)."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
 def run_one(ctx: StepContext, queues: list[str] | None) -> bool:
@@ -91,7 +99,8 @@ def _process_main(
 
 
 class WorkerPool:
-    """N worker processes (spawned: no state shared with the parent's connections)."""
+    """N worker processes (spawned: no state shared with the parent's connections),
+    each replaced when it dies of a crash or a kill while the pool runs."""
 
     def __init__(
         self, home: str | Path | None, processes: int | None = None, queues: list[str] | None = None
@@ -101,19 +110,44 @@ class WorkerPool:
         self.queues = queues
         self._ctx = mp.get_context("spawn")
         self._stop = self._ctx.Event()
+        self._until_idle = False
         self.processes: list[mp.process.BaseProcess] = []
+        self._watch: threading.Thread | None = None
 
     def start(self, until_idle: bool = False) -> WorkerPool:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        for _ in range(self.size):
-            proc = self._ctx.Process(
-                target=_process_main,
-                args=(self.home, self.queues, until_idle, self._stop),
-                daemon=True,
-            )
-            proc.start()
-            self.processes.append(proc)
+        self._until_idle = until_idle
+        self.processes = [self._spawn() for _ in range(self.size)]
+        self._watch = threading.Thread(target=self._replace_the_dead, daemon=True)
+        self._watch.start()
         return self
+
+    def _spawn(self) -> mp.process.BaseProcess:
+        proc = self._ctx.Process(
+            target=_process_main,
+            args=(self.home, self.queues, self._until_idle, self._stop),
+            daemon=True,
+        )
+        proc.start()
+        return proc
+
+    def _replace_the_dead(self) -> None:
+        arc = None
+        try:
+            while not self._stop.wait(SUPERVISE_SECONDS):
+                for i, proc in enumerate(self.processes):
+                    if proc.is_alive() or proc.exitcode == 0 or self._stop.is_set():
+                        continue  # alive, or done (until_idle): nothing to replace
+                    arc = arc or open_archive(self.home)
+                    released = queue.release_leases(arc.db, owner_name(proc.pid))
+                    log.warning(
+                        "工作进程 %s 异常退出 (退出码 %s), 已重启; 交回 %d 个任务",
+                        proc.pid, proc.exitcode, released,
+                    )  # fmt: skip
+                    self.processes[i] = self._spawn()
+        finally:
+            if arc is not None:
+                arc.close()
 
     def alive(self) -> bool:
         return any(p.is_alive() for p in self.processes)
@@ -121,6 +155,8 @@ class WorkerPool:
     def stop(self, timeout: float = 30.0) -> None:
         """Ask workers to finish their current step, then end them."""
         self._stop.set()
+        if self._watch is not None:
+            self._watch.join()
         deadline = time.monotonic() + timeout
         for proc in self.processes:
             proc.join(max(0.1, deadline - time.monotonic()))

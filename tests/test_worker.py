@@ -16,7 +16,7 @@ from archive import journal
 from archive.models import Document, Job, JournalEvent, Page
 from archive.roster import import_roster
 from ingest.receive import receive_stream
-from ingest.worker import work
+from ingest.worker import WorkerPool, work
 from tests.pages import image_pdf
 
 FORM = [
@@ -54,12 +54,37 @@ def test_feeder_scan_is_extracted_and_split_into_items(arc):
     assert "结对帮扶" in texts[2]
 
 
+# Only page 1 starts with a form title: one item of four pages.
+FOUR_PAGES = [FORM[0]] + [
+    [f"家庭成员情况(续) 第{i}页", "成员姓名: 王小红", "与户主关系: 女儿"] for i in (2, 3, 4)
+]
+
+
+def _midway(arc) -> bool:  # type: ignore[no-untyped-def]
+    """The extract step is leased and part-way through the four pages."""
+    with arc.db.read() as session:
+        job = session.scalars(select(Job).where(Job.step == "extract")).one()
+        return job.status == "leased" and 1 <= job.progress_done < 4
+
+
+def _read_once_whole(arc, document_id: int, attempts: int) -> None:  # type: ignore[no-untyped-def]
+    """The item was extracted once, whole, in `attempts` attempts, and nothing is lost."""
+    with arc.db.read() as session:
+        job = session.scalars(select(Job).where(Job.step == "extract")).one()
+        assert (job.status, job.attempts) == ("done", attempts)
+        docs = session.scalars(select(Document)).all()
+        assert [(d.id, d.status, d.pages) for d in docs] == [(document_id, "needs_review", 4)]
+        assert session.scalar(select(func.count()).select_from(Page)) == 4
+        extract_events = session.scalars(
+            select(JournalEvent).where(JournalEvent.action == "document.extract")
+        ).all()
+        assert len(extract_events) == 1
+        assert journal.verify(session)[1] == []
+        assert arc.store.verify(docs[0].file.sha256)
+
+
 def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeypatch):
-    # Only page 1 starts with a form title: one item of four pages.
-    pages = [FORM[0]] + [
-        [f"家庭成员情况(续) 第{i}页", "成员姓名: 王小红", "与户主关系: 女儿"] for i in (2, 3, 4)
-    ]
-    [got] = receive_stream(arc, io.BytesIO(image_pdf(pages)), "scan.pdf", actor="t")
+    [got] = receive_stream(arc, io.BytesIO(image_pdf(FOUR_PAGES)), "scan.pdf", actor="t")
     env = {**os.environ, "DANGAN_LEASE_SECONDS": "3", "DANGAN_HOME": str(arc.settings.home)}
     exe = Path(sys.executable).with_name("dangan")
     victim = subprocess.Popen(
@@ -70,13 +95,8 @@ def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeyp
         stderr=subprocess.DEVNULL,
     )
 
-    def midway() -> bool:
-        with arc.db.read() as session:
-            job = session.scalars(select(Job).where(Job.step == "extract")).one()
-            return job.status == "leased" and 1 <= job.progress_done < 4
-
     try:
-        _wait(midway, 120, "the first worker to be part-way through the pages")
+        _wait(lambda: _midway(arc), 120, "the first worker to be part-way through the pages")
     finally:
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(10)
@@ -89,19 +109,29 @@ def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeyp
     monkeypatch.setenv("DANGAN_LEASE_SECONDS", "3")
     time.sleep(3.5)  # let the dead worker's lease expire
     work(arc.settings.home, until_idle=True)
+    _read_once_whole(arc, got.document_id, attempts=2)
 
-    with arc.db.read() as session:
-        job = session.scalars(select(Job).where(Job.step == "extract")).one()
-        assert (job.status, job.attempts) == ("done", 2)
-        docs = session.scalars(select(Document)).all()
-        assert [(d.id, d.status, d.pages) for d in docs] == [(got.document_id, "needs_review", 4)]
-        assert session.scalar(select(func.count()).select_from(Page)) == 4
-        extract_events = session.scalars(
-            select(JournalEvent).where(JournalEvent.action == "document.extract")
-        ).all()
-        assert len(extract_events) == 1
-        assert journal.verify(session)[1] == []
-        assert arc.store.verify(docs[0].file.sha256)
+
+def test_a_pool_worker_that_dies_is_replaced_and_its_job_handed_on_at_once(arc, monkeypatch):
+    # Tesseract runs inside the worker: a page that crashes it ends the process. The
+    # lease would keep the job ten minutes; the pool hands it on when it sees the death.
+    monkeypatch.setenv("DANGAN_LEASE_SECONDS", "600")
+    [got] = receive_stream(arc, io.BytesIO(image_pdf(FOUR_PAGES)), "scan.pdf", actor="t")
+    pool = WorkerPool(arc.settings.home, processes=1).start()
+    try:
+        _wait(lambda: _midway(arc), 120, "the worker to be part-way through the pages")
+        victim = pool.processes[0]
+        os.kill(victim.pid, signal.SIGKILL)
+
+        def done() -> bool:
+            with arc.db.read() as session:
+                return session.get(Document, got.document_id).status == "needs_review"
+
+        _wait(done, 120, "a new worker to read the item again")
+        assert pool.processes[0].pid != victim.pid and pool.processes[0].is_alive()
+    finally:
+        pool.stop()
+    _read_once_whole(arc, got.document_id, attempts=2)
 
 
 def test_the_engine_mends_towards_the_roster_and_learns_a_new_household(arc):
