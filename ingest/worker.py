@@ -30,6 +30,9 @@ log = logging.getLogger("dangan.worker")
 
 SUPERVISE_SECONDS = 0.5
 """How often the pool looks for worker processes that died."""
+RESPAWN_SECONDS = 5.0
+"""A worker is replaced no sooner than this after it was started: one that dies at
+once (the database unreachable) is started again every few seconds, not in a loop."""
 
 
 def owner_name(pid: int | None = None) -> str:
@@ -112,12 +115,14 @@ class WorkerPool:
         self._stop = self._ctx.Event()
         self._until_idle = False
         self.processes: list[mp.process.BaseProcess] = []
+        self._started: list[float] = []
         self._watch: threading.Thread | None = None
 
     def start(self, until_idle: bool = False) -> WorkerPool:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._until_idle = until_idle
         self.processes = [self._spawn() for _ in range(self.size)]
+        self._started = [time.monotonic()] * self.size
         self._watch = threading.Thread(target=self._replace_the_dead, daemon=True)
         self._watch.start()
         return self
@@ -138,13 +143,20 @@ class WorkerPool:
                 for i, proc in enumerate(self.processes):
                     if proc.is_alive() or proc.exitcode == 0 or self._stop.is_set():
                         continue  # alive, or done (until_idle): nothing to replace
-                    arc = arc or open_archive(self.home)
-                    released = queue.release_leases(arc.db, owner_name(proc.pid))
+                    if time.monotonic() - self._started[i] < RESPAWN_SECONDS:
+                        continue
+                    try:
+                        arc = arc or open_archive(self.home)
+                        released = queue.release_leases(arc.db, owner_name(proc.pid))
+                    except Exception:  # the supervisor must outlive a database that is down
+                        log.exception("无法交回工作进程 %s 的任务; 待租约到期后重试", proc.pid)
+                        released = 0
                     log.warning(
                         "工作进程 %s 异常退出 (退出码 %s), 已重启; 交回 %d 个任务",
                         proc.pid, proc.exitcode, released,
                     )  # fmt: skip
                     self.processes[i] = self._spawn()
+                    self._started[i] = time.monotonic()
         finally:
             if arc is not None:
                 arc.close()

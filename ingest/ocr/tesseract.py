@@ -52,7 +52,7 @@ TIMEOUT_SECONDS = 600
 """One page; a page that takes longer is failed rather than holding a worker for ever."""
 COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
            "left", "top", "width", "height", "conf", "text")  # fmt: skip
-"""The columns of tesseract's TSV output, one list each in a reading (`_read`)."""
+"""The columns of tesseract's TSV output, one list each in a reading (`read_tsv`)."""
 _DEBIAN_TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
 
@@ -81,23 +81,19 @@ def _tessdata() -> str:
     return path
 
 
-_engines: dict[tuple[int, str], Any] = {}
-
-
+@functools.cache
 def _api(lang: str) -> Any:
-    """This process's tesseract for `lang` (a forked worker makes its own)."""
-    key = (os.getpid(), lang)
-    if key not in _engines:
-        tesserocr = _library()
-        oem = tesserocr.OEM.DEFAULT if lang == "osd" else tesserocr.OEM.LSTM_ONLY
-        try:
-            _engines[key] = tesserocr.PyTessBaseAPI(path=_tessdata(), lang=lang, oem=oem)
-        except RuntimeError as err:
-            raise OcrEngineError(
-                f"tesseract 无法加载语言 {lang}（语言数据目录 {_tessdata()}）："
-                "请安装 tesseract-ocr-chi-sim、tesseract-ocr-chi-tra 和 tesseract-ocr-osd"
-            ) from err
-    return _engines[key]
+    """This process's tesseract for `lang`, loaded once (worker processes are spawned,
+    never forked, so each loads its own)."""
+    tesserocr = _library()
+    oem = tesserocr.OEM.DEFAULT if lang == "osd" else tesserocr.OEM.LSTM_ONLY
+    try:
+        return tesserocr.PyTessBaseAPI(path=_tessdata(), lang=lang, oem=oem)
+    except RuntimeError as err:
+        raise OcrEngineError(
+            f"tesseract 无法加载语言 {lang}（语言数据目录 {_tessdata()}）："
+            "请安装 tesseract-ocr-chi-sim、tesseract-ocr-chi-tra 和 tesseract-ocr-osd"
+        ) from err
 
 
 def _dpi(image: Image.Image) -> int | None:
@@ -134,7 +130,9 @@ class TesseractEngine:
         if scan:
             sheet = unread_sheet(image, [w for line in lines for w, _ in line])
             if sheet is not None:
-                words = [w for line in _words(read_tsv(sheet.image, lang, SHEET_MODE)) for w in line]
+                words = [
+                    w for line in _words(read_tsv(sheet.image, lang, SHEET_MODE)) for w in line
+                ]
                 lines += placed(sheet, words)
         return _result(lines, f"{self.name}:{lang}", self.vocabulary, traditional)
 
