@@ -32,7 +32,7 @@ help:
 	@echo "make test           lint + tests on SQLite and on PostgreSQL"
 	@echo "make system         install missing Debian packages"
 	@echo "make venv           create .venv and install the project with its dev tools"
-	@echo "make lint           ruff check ."
+	@echo "make lint           ruff check . and lint-imports (the layers)"
 	@echo "make test-sqlite    tests on SQLite only"
 	@echo "make test-postgres  tests on PostgreSQL only"
 	@echo "make clean          remove dangan-data and caches (keeps .venv)"
@@ -87,6 +87,7 @@ venv: $(STAMP)
 # ---------------------------------------------------------------- checks
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test-sqlite: venv
 	env -u DANGAN_TEST_DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -99,7 +100,7 @@ test-postgres: venv
 # Lint first; then both databases. The PostgreSQL run happens even when the SQLite
 # run failed, so one `make test` reports both; it fails if either failed.
 test: system venv
-	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory lint
 	@echo "== pytest on SQLite"
 	@sqlite=0; postgres=0; \
 	$(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \

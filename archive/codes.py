@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from archive.counters import bump
-from archive.errors import InputError
+from dangan.archive.counters import bump
+from dangan.archive.errors import InputError
 
 FIELDS = {"fonds", "year", "retention", "village", "household", "item"}
 _GROUP_KEY_PREFIX = "code:"

@@ -8,13 +8,13 @@ from pathlib import Path
 from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session
 
-from archive import journal
-from archive.config import Settings, load_settings
-from archive.db import Database
-from archive.errors import InputError, NotInitialised
-from archive.models import Township
-from archive.scheme import Scheme, load_scheme
-from archive.store import ContentStore
+from dangan.archive import journal
+from dangan.archive.config import Settings, load_settings
+from dangan.archive.db import Database
+from dangan.archive.errors import InputError, NotInitialised
+from dangan.archive.models import Township
+from dangan.archive.scheme import Scheme, load_scheme
+from dangan.archive.store import ContentStore
 
 _FONDS_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.models import Counter
+from dangan.archive.models import Counter
 
 
 def bump(session: Session, key: str) -> int:

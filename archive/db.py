@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.errors import SchemaOutOfDate
+from dangan.archive.errors import SchemaOutOfDate
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from archive import idnumber
-from archive.chinese import to_simplified
+from dangan.archive import idnumber
+from dangan.archive.chinese import to_simplified
 
 _CN_DIGITS = {
     "〇": 0,

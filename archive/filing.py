@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from archive import journal
-from archive.codes import CodeParts, next_code
-from archive.errors import InputError
-from archive.models import Document, Household, Village, utcnow
-from archive.scheme import Scheme
+from dangan.archive import journal
+from dangan.archive.codes import CodeParts, next_code
+from dangan.archive.errors import InputError
+from dangan.archive.models import Document, Household, Village, utcnow
+from dangan.archive.scheme import Scheme
 
 
 def code_parts(doc: Document, scheme: Scheme, fonds: str) -> CodeParts:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.counters import bump, peek
-from archive.models import JournalEvent, utcnow
+from dangan.archive.counters import bump, peek
+from dangan.archive.models import JournalEvent, utcnow
 
 GENESIS = "0" * 64
 HEAD_KEY = "journal.head"

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.errors import InputError, NotFound
-from archive.models import Document, Household, Village
+from dangan.archive.errors import InputError, NotFound
+from dangan.archive.models import Document, Household, Village
 
 
 def resolve_village(session: Session, text: str) -> Village:

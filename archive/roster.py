@@ -22,9 +22,9 @@ from zipfile import BadZipFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import idnumber, journal
-from archive.errors import InputError
-from archive.models import Helper, Household, Pairing, Township, Village
+from dangan.archive import idnumber, journal
+from dangan.archive.errors import InputError
+from dangan.archive.models import Helper, Household, Pairing, Township, Village
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "village": ("行政村", "村名", "所在村", "村", "行政村名称"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from archive.errors import InputError
+from dangan.archive.errors import InputError
 
 _DEFAULT = Path(__file__).with_name("scheme.toml")
 LEVELS = ("household", "village")

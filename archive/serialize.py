@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.models import Document, Household
-from archive.scheme import Scheme
+from dangan.archive.models import Document, Household
+from dangan.archive.scheme import Scheme
 
 
 def document_json(doc: Document, scheme: Scheme, *, with_text: bool = False) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.errors import IntegrityFailure, NotFound, StoreError
+from dangan.archive.errors import IntegrityFailure, NotFound, StoreError
 
 _CHUNK = 1 << 20
 

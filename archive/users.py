@@ -18,9 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import journal
-from archive.errors import InputError, NotFound
-from archive.models import User, Village
+from dangan.archive import journal
+from dangan.archive.errors import InputError, NotFound
+from dangan.archive.models import User, Village
 
 ROLES: dict[str, str] = {
     "admin": "管理员",

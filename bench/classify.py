@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
-from archive.context import init_archive  # noqa: E402
-from archive.demo.build import build_township  # noqa: E402
-from archive.models import Document  # noqa: E402
-from archive.roster import import_roster  # noqa: E402
 from bench.report import record  # noqa: E402
-from ingest.receive import receive_stream  # noqa: E402
-from ingest.worker import WorkerPool  # noqa: E402
+from dangan.archive.context import init_archive  # noqa: E402
+from dangan.archive.models import Document  # noqa: E402
+from dangan.archive.roster import import_roster  # noqa: E402
+from dangan.demo.build import build_township  # noqa: E402
+from dangan.ingest.receive import receive_stream  # noqa: E402
+from dangan.ingest.worker import WorkerPool  # noqa: E402
 
 
 def _truth_parts(truth: dict) -> dict[tuple[str, str | None], dict]:

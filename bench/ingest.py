@@ -45,15 +45,15 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
-from archive.context import Archive, init_archive  # noqa: E402
-from archive.demo.build import build_township  # noqa: E402
-from archive.models import Document  # noqa: E402
-from archive.roster import import_roster  # noqa: E402
 from bench.report import record  # noqa: E402
-from ingest.ocr.rapid import RapidOcrEngine  # noqa: E402
-from ingest.ocr.tesseract import PAGE_MODE, read_tsv  # noqa: E402
-from ingest.receive import receive_stream  # noqa: E402
-from ingest.worker import WorkerPool  # noqa: E402
+from dangan.archive.context import Archive, init_archive  # noqa: E402
+from dangan.archive.models import Document  # noqa: E402
+from dangan.archive.roster import import_roster  # noqa: E402
+from dangan.demo.build import build_township  # noqa: E402
+from dangan.ingest.ocr.rapid import RapidOcrEngine  # noqa: E402
+from dangan.ingest.ocr.tesseract import PAGE_MODE, read_tsv  # noqa: E402
+from dangan.ingest.receive import receive_stream  # noqa: E402
+from dangan.ingest.worker import WorkerPool  # noqa: E402
 
 GROUPS = ("simplified scan", "traditional scan", "phone photo")
 

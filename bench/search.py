@@ -3,7 +3,7 @@
     .venv/bin/python bench/search.py --size 10000 --backend tantivy --backend whoosh
     .venv/bin/python bench/search.py --size 100000 --backend tantivy --write-docs
 
-Items come from the demo generator's text-only mode (`archive.demo.textonly`): the same
+Items come from the demo generator's text-only mode (`demo.textonly`): the same
 forms, names, ID numbers and dates as the demo cabinet, 8% in Traditional characters.
 Indexing time counts analysis and the engine (not generating the text); size is the
 index folder after the writer is closed. Each query class runs `--queries` different
@@ -45,12 +45,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.demo.textonly import iter_text_items  # noqa: E402
-from archive.demo.tradmap import to_traditional  # noqa: E402
-from search import analysis  # noqa: E402
-from search.backend import IndexDoc, SearchQuery  # noqa: E402
-from search.query import parse_query  # noqa: E402
-from search.service import open_backend  # noqa: E402
+from dangan.demo.textonly import iter_text_items  # noqa: E402
+from dangan.demo.tradmap import to_traditional  # noqa: E402
+from dangan.search import analysis  # noqa: E402
+from dangan.search.backend import IndexDoc, SearchQuery  # noqa: E402
+from dangan.search.query import parse_query  # noqa: E402
+from dangan.search.service import open_backend  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 COMMON = ("扶贫", "帮扶", "收入", "贫困户", "村委会")
@@ -282,7 +282,7 @@ def render(results: list[dict[str, Any]], notes: list[str]) -> str:
         "collect in `$TMPDIR/dangan-bench-search.json`).",
         "",
         "Measured by `bench/search.py` on the demo generator's text-only items "
-        "(`archive.demo.textonly`, 8% Traditional, ~340 characters each), one run each, "
+        "(`demo.textonly`, 8% Traditional, ~340 characters each), one run each, "
         f"on {results[0]['machine'] if results else 'this machine'}. Indexing counts "
         "analysis and the engine, not generating the text; latency is the backend's search "
         "(query parsing, filters, 20 ranked hits, total and facet counts by village, type "

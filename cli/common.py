@@ -1,15 +1,21 @@
-"""What every command shares: the open archive, JSON output, errors as plain messages."""
+"""What every command shares: the open archive, JSON output, errors as plain messages.
+
+The command modules import the archive, the pipeline and the search engine inside the
+commands that use them, so that `dangan --help` and a quick query start at once
+(tests/test_cli_imports.py).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from archive.context import Archive, open_archive
+if TYPE_CHECKING:
+    from dangan.archive.context import Archive
 
 console = Console()
 err_console = Console(stderr=True)
@@ -29,6 +35,8 @@ def home() -> str | None:
 
 
 def archive() -> Archive:
+    from dangan.archive.context import open_archive
+
     return open_archive(_state["home"])
 
 

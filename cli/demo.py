@@ -7,19 +7,15 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.context import Archive, init_archive
-from archive.demo import status as demo_status
-from archive.demo.build import build_township
-from archive.errors import NotFound
-from archive.roster import import_roster
-from cli.common import ACTOR, console, err_console, home
-from cli.ingest import _progress, wait_with_progress
-from cli.users import demo as demo_users
-from ingest.receive import Hints, receive_paths
+from dangan.cli.common import ACTOR, console, err_console, home
+
+if TYPE_CHECKING:
+    from dangan.archive.context import Archive
+    from dangan.ingest.receive import Hints
 
 FONDS, TOWNSHIP = "Z105", "桑村镇"
 _CODED = re.compile(r"^(\d{3})_")
@@ -31,6 +27,10 @@ def corpus_dir(arc: Archive, seed: int, villages: int, per_village: int) -> Path
 
 def build_corpus(arc: Archive, seed: int, villages: int, per_village: int, *, show: bool) -> Path:
     """The corpus on disk (built once per seed and size; the same seed gives the same bytes)."""
+    from dangan.cli.ingest import _progress
+    from dangan.demo import status as demo_status
+    from dangan.demo.build import build_township
+
     out = corpus_dir(arc, seed, villages, per_village)
     if (out / "ground_truth.json").exists():
         return out
@@ -62,6 +62,8 @@ def build_corpus(arc: Archive, seed: int, villages: int, per_village: int, *, sh
 
 def folders_with_hints(corpus: Path) -> list[tuple[Path, Hints]]:
     """Each household folder with its village and household, as an archivist uploads them."""
+    from dangan.ingest.receive import Hints
+
     batches = []
     for village in sorted(p for p in corpus.iterdir() if p.is_dir() and _CODED.match(p.name)):
         village_code = _CODED.match(village.name).group(1)  # type: ignore[union-attr]
@@ -73,6 +75,11 @@ def folders_with_hints(corpus: Path) -> list[tuple[Path, Hints]]:
 
 def load_demo(arc: Archive, corpus: Path, *, show: bool) -> dict[str, int]:
     """Import the roster and receive every file; returns outcome counts."""
+    from dangan.archive.errors import NotFound
+    from dangan.archive.roster import import_roster
+    from dangan.demo import status as demo_status
+    from dangan.ingest.receive import Hints, receive_paths
+
     with arc.db.write() as session:
         report = import_roster(session, arc.township(session), corpus / "roster.xlsx", actor=ACTOR)
     if show:
@@ -109,6 +116,10 @@ def demo(
     workers: Annotated[int | None, typer.Option(help="处理进程数(默认每核一个)")] = None,
 ) -> None:
     """生成一个示例乡镇(花名册、扫描件、照片、PDF、Word), 导入并识别归档。"""
+    from dangan.archive.context import init_archive
+    from dangan.cli.ingest import wait_with_progress
+    from dangan.cli.users import demo as demo_users
+
     per_village = max(1, -(-size // villages))
     arc, _ = init_archive(home(), fonds=FONDS, township=TOWNSHIP, actor=ACTOR)
     demo_users()
@@ -139,7 +150,8 @@ def _serve_while_loading(
 ) -> None:
     import uvicorn
 
-    from web.app import create_app
+    from dangan.demo import status as demo_status
+    from dangan.web.app import create_app
 
     def load() -> None:
         try:

@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from archive.queries import find_documents, get_document
-from archive.serialize import document_json
-from cli.common import archive, console, emit_json
+from dangan.cli.common import archive, console, emit_json
 
 app = typer.Typer(help="档案文件查询", no_args_is_help=True)
 
@@ -33,6 +31,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """列出档案文件, 可按村、户、类型、状态筛选。"""
+    from dangan.archive.queries import find_documents
+    from dangan.archive.serialize import document_json
+
     arc = archive()
     with arc.db.read() as session:
         docs = find_documents(
@@ -67,6 +68,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """显示一件档案及其识别文本。"""
+    from dangan.archive.queries import get_document
+    from dangan.archive.serialize import document_json
+
     arc = archive()
     with arc.db.read() as session:
         data = document_json(get_document(session, document_id), arc.scheme, with_text=True)

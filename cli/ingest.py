@@ -6,19 +6,17 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from archive.context import Archive
-from archive.models import Document, Job
-from cli.common import ACTOR, archive, console, emit_json, err_console, home
-from ingest.inbox import InboxWatcher, inbox_dir
-from ingest.receive import EXTRACT_STEP, Hints, Received, iter_paths, receive_paths
-from ingest.worker import WorkerPool, work
+from dangan.cli.common import ACTOR, archive, console, emit_json, err_console, home
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dangan.archive.context import Archive
 
 OUTCOME_NAMES = {"queued": "已排队", "duplicate": "重复", "failed": "失败"}
 
@@ -36,6 +34,12 @@ def _progress() -> Progress:
 
 def wait_with_progress(arc: Archive, workers: int | None) -> None:
     """Run a worker pool until no job is left, showing pages and items done."""
+    from sqlalchemy import func, select
+
+    from dangan.archive.models import Job
+    from dangan.ingest.receive import EXTRACT_STEP
+    from dangan.ingest.worker import WorkerPool
+
     with arc.db.read() as session:
         first_job = (
             session.scalar(select(func.min(Job.id)).where(Job.status.in_(("pending", "leased"))))
@@ -66,6 +70,10 @@ def wait_with_progress(arc: Archive, workers: int | None) -> None:
 
 
 def _pending(session: Session) -> int:
+    from sqlalchemy import func, select
+
+    from dangan.archive.models import Document
+
     query = (
         select(func.count())
         .select_from(Document)
@@ -83,6 +91,8 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """导入扫描件、照片、PDF、Word 文件(可为文件夹或 zip 压缩包)。"""
+    from dangan.ingest.receive import Hints, Received, iter_paths, receive_paths
+
     arc = archive()
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -132,6 +142,10 @@ def ingest(
 
 
 def _print_outcome(arc, ids: set[int]) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from dangan.archive.models import Document
+
     with arc.db.read() as session:
         rows = session.execute(
             select(Document.status, Document.error, Document.id).where(Document.id.in_(ids))
@@ -148,6 +162,9 @@ def worker(
     queue_names: Annotated[list[str] | None, typer.Option("--queue", help="只处理这些队列")] = None,
 ) -> None:
     """运行后台处理进程(识别、分类、归档), Ctrl+C 退出。"""
+    from dangan.ingest.inbox import InboxWatcher, inbox_dir
+    from dangan.ingest.worker import WorkerPool, work
+
     if processes == 1:
         console.print("工作进程已启动 (Ctrl+C 退出)")
         work(home(), queues=queue_names)

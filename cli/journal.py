@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from archive import journal
-from cli.common import archive, console, emit_json, err_console
+from dangan.cli.common import archive, console, emit_json, err_console
 
 app = typer.Typer(help="操作日志(哈希链)", no_args_is_help=True)
 
@@ -15,6 +14,8 @@ app = typer.Typer(help="操作日志(哈希链)", no_args_is_help=True)
 @app.command("verify")
 def verify(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
     """校验操作日志的哈希链: 发现被修改、删除或截断的事件时退出码为 6。"""
+    from dangan.archive import journal
+
     with archive().db.read() as session:
         count, problems = journal.verify(session)
     if as_json:

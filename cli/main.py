@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from archive.context import init_archive
-from archive.errors import DanganError
-from cli import common, demo, docs, ingest, journal, review, roster, search, users
+from dangan.archive.context import init_archive
+from dangan.archive.errors import DanganError
+from dangan.cli import common, demo, docs, ingest, journal, review, roster, search, users
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -65,7 +65,7 @@ def serve(
     """启动网页界面和 JSON 接口。"""
     import uvicorn
 
-    from web.app import create_app
+    from dangan.web.app import create_app
 
     arc = common.archive()
     common.console.print(f"dangan 已启动: http://{host}:{port}/  (Ctrl+C 退出)")

@@ -7,10 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from archive.filing import refile, review_and_file
-from archive.queries import find_documents, get_document, resolve_household, resolve_village
-from archive.serialize import document_json
-from cli.common import ACTOR, archive, console, emit_json
+from dangan.cli.common import ACTOR, archive, console, emit_json
 
 app = typer.Typer(help="待审核队列与改档", no_args_is_help=True)
 
@@ -23,6 +20,9 @@ YearOpt = Annotated[int | None, typer.Option(help="年度")]
 @app.command("list")
 def list_(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
     """列出待审核的文件及原因。"""
+    from dangan.archive.queries import find_documents
+    from dangan.archive.serialize import document_json
+
     arc = archive()
     with arc.db.read() as session:
         docs = find_documents(session, status="needs_review")
@@ -49,6 +49,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出"
 
 
 def _targets(session, village: str | None, household: str | None):  # type: ignore[no-untyped-def]
+    from dangan.archive.queries import resolve_household, resolve_village
+
     village_row = resolve_village(session, village) if village else None
     household_row = resolve_household(session, village_row, household) if household else None
     return village_row, household_row
@@ -63,6 +65,9 @@ def file_(
     year: YearOpt = None,
 ) -> None:
     """确认(或更正)类型、村、户后归档一件待审核文件。"""
+    from dangan.archive.filing import review_and_file
+    from dangan.archive.queries import get_document
+
     arc = archive()
     with arc.db.write() as session:
         doc = get_document(session, document_id)
@@ -90,6 +95,9 @@ def refile_(
     year: YearOpt = None,
 ) -> None:
     """改档: 把已归档文件移到正确的位置并给出新档号, 旧档号记入日志。"""
+    from dangan.archive.filing import refile
+    from dangan.archive.queries import get_document
+
     arc = archive()
     with arc.db.write() as session:
         doc = get_document(session, document_id)

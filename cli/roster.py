@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from archive.roster import import_roster
-from cli.common import ACTOR, archive, console, emit_json, err_console
+from dangan.cli.common import ACTOR, archive, console, emit_json, err_console
 
 app = typer.Typer(help="花名册(建档立卡户)导入", no_args_is_help=True)
 
@@ -20,6 +19,8 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """导入或更新花名册; 有问题的行逐行报告, 其余行照常导入。"""
+    from dangan.archive.roster import import_roster
+
     arc = archive()
     with arc.db.write() as session:
         report = import_roster(session, arc.township(session, fonds), file, actor=ACTOR)

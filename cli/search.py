@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import archive, console, emit_json, err_console
-from search.service import SearchService
+from dangan.cli.common import archive, console, emit_json, err_console
+
+if TYPE_CHECKING:
+    from dangan.search.service import SearchService
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -64,6 +66,8 @@ def search(
     ] = False,
 ) -> None:
     """全文检索: 关键词、"短语"、OR、-排除、村/户/类型/年度筛选; 支持繁体查询。"""
+    from dangan.search.service import SearchService
+
     arc = archive()
     service = SearchService(arc)
     try:

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from archive import users
-from archive.errors import InputError
-from cli.common import ACTOR, archive, console, emit_json
+from dangan.archive.errors import InputError
+from dangan.cli.common import ACTOR, archive, console, emit_json
 
 app = typer.Typer(help="网页界面的用户账户", no_args_is_help=True)
 
 
 def _read_password(from_stdin: bool) -> tuple[str, bool]:
     """The password from standard input, or a generated one; and whether it was generated."""
+    from dangan.archive import users
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
@@ -39,6 +40,8 @@ def add(
     ] = False,
 ) -> None:
     """新建用户; 未给出密码时生成一个并只显示这一次。"""
+    from dangan.archive import users
+
     password, generated = _read_password(password_stdin)
     arc = archive()
     with arc.db.write() as session:
@@ -60,6 +63,8 @@ def add(
 @app.command("list")
 def list_(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
     """列出用户。"""
+    from dangan.archive import users
+
     with archive().db.read() as session:
         rows = users.list_users(session)
     if as_json:
@@ -88,6 +93,8 @@ def passwd(
     ] = False,
 ) -> None:
     """重设用户密码(该用户已登录的会话随即失效)。"""
+    from dangan.archive import users
+
     password, generated = _read_password(password_stdin)
     with archive().db.write() as session:
         users.set_password(session, username, password, actor=ACTOR)
@@ -99,6 +106,8 @@ def passwd(
 @app.command("token")
 def token(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
     """为用户签发 API 令牌(旧令牌失效), 只显示这一次。"""
+    from dangan.archive import users
+
     with archive().db.write() as session:
         value = users.issue_token(session, username, actor=ACTOR)
     console.print(f"{username} 的 API 令牌(只显示这一次):")
@@ -108,6 +117,8 @@ def token(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
 @app.command("disable")
 def disable(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
     """停用用户(其会话和 API 令牌随即失效)。"""
+    from dangan.archive import users
+
     with archive().db.write() as session:
         users.update_user(session, username, actor=ACTOR, active=False)
     console.print(f"已停用用户 {username}")
@@ -116,6 +127,8 @@ def disable(username: Annotated[str, typer.Argument(help="用户名")]) -> None:
 @app.command("demo")
 def demo() -> None:
     """演示用: 为每个角色建一个账户(已有则重设密码), 并显示密码。"""
+    from dangan.archive import users
+
     with archive().db.write() as session:
         rows = users.demo_accounts(session, actor=ACTOR)
     table = Table("用户名", "角色", "密码", title="演示账户(密码只显示这一次)")

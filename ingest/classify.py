@@ -20,11 +20,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import facts
-from archive.models import Household, Village
-from archive.scheme import Scheme
-from ingest.namehints import name_hints
-from ingest.typemodel import TypeModel
+from dangan.archive import facts
+from dangan.archive.models import Household, Village
+from dangan.archive.scheme import Scheme
+from dangan.ingest.namehints import name_hints
+from dangan.ingest.typemodel import TypeModel
 
 THRESHOLD = 0.8
 PHOTO_KINDS = ("jpeg", "png", "tiff")

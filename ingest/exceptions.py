@@ -7,7 +7,7 @@ exits with code 2 and the original upload is kept.
 
 from __future__ import annotations
 
-from archive.errors import InputError
+from dangan.archive.errors import InputError
 
 
 class IngestError(InputError):

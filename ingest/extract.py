@@ -28,18 +28,20 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from ingest.exceptions import (
+from dangan.ingest.exceptions import (
     CorruptFile,
     EncryptedDocument,
     LimitExceeded,
     OcrFailed,
     UnsupportedFormat,
 )
-from ingest.exif import read_photo_metadata
-from ingest.limits import Limits
-from ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult, is_cjk
-from ingest.preprocess import ImageKind, classify_image_kind, orient, prepare_for_ocr
-from ingest.script import looks_traditional, suspect_traditional
+from dangan.ingest.exif import read_photo_metadata
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
+from dangan.ingest.ocr.tesseract import detect_orientation
+from dangan.ingest.ocr.words import is_cjk
+from dangan.ingest.pages.preprocess import ImageKind, classify_image_kind, orient, prepare_for_ocr
+from dangan.ingest.script import looks_traditional, suspect_traditional
 
 log = logging.getLogger("dangan.extract")
 
@@ -176,7 +178,7 @@ def ocr_image(
     if kind == "photo" and not holds_text(result):
         return result
     if _confidence(result) < POOR_CONFIDENCE:
-        _, degrees = orient(prepared)
+        _, degrees = orient(prepared, detect_orientation)
         if degrees:
             turned = prepare_for_ocr(image.rotate(degrees, expand=True), kind, upscale)
             again = engine.recognize(turned, traditional, scan)
@@ -585,7 +587,7 @@ def _extract_docx(path: Path, name: str, limits: Limits, progress: Progress | No
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import XMLSyntaxError
 
-    from ingest.zipfiles import check_zip_container
+    from dangan.ingest.zipfiles import check_zip_container
 
     check_zip_container(path, name, limits)
     try:

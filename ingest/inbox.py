@@ -14,8 +14,8 @@ import shutil
 import threading
 from pathlib import Path
 
-from archive.context import Archive
-from ingest.receive import receive_paths
+from dangan.archive.context import Archive
+from dangan.ingest.receive import receive_paths
 
 log = logging.getLogger("dangan.inbox")
 DONE, REJECTED = "已导入", "未导入"

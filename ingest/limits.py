@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from archive.errors import InputError
+from dangan.archive.errors import InputError
 
 _MB = 1024 * 1024
 _GB = 1024 * _MB
@@ -61,7 +61,7 @@ class Limits:
     def check_file_size(self, size: int, name: str) -> None:
         """Raise LimitExceeded when a file of `size` bytes is over the file size limit."""
         if size > self.max_file_bytes:
-            from ingest.exceptions import LimitExceeded
+            from dangan.ingest.exceptions import LimitExceeded
 
             raise LimitExceeded(
                 name,

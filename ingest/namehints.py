@@ -16,8 +16,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import facts
-from archive.models import Household, Village
+from dangan.archive import facts
+from dangan.archive.models import Household, Village
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 NAME_LENGTHS = range(2, 5)

@@ -11,20 +11,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from archive import journal
-from archive.context import Archive
-from archive.errors import IntegrityFailure
-from archive.filing import file_document
-from archive.models import Document, Helper, Household, Page, Township, Village
-from ingest import typemodel
-from ingest.classify import THRESHOLD, decide
-from ingest.extract import Extraction, extract
-from ingest.limits import Limits
-from ingest.ocr import OcrEngine
-from ingest.ocr.vocabulary import Vocabulary
-from ingest.queue import Leased, enqueue, finish, report_progress
-from ingest.split import split_points
-from ingest.typemodel import TypeModel
+from dangan.archive import journal
+from dangan.archive.context import Archive
+from dangan.archive.errors import IntegrityFailure
+from dangan.archive.filing import file_document
+from dangan.archive.models import Document, Helper, Household, Page, Township, Village
+from dangan.ingest import typemodel
+from dangan.ingest.classify import THRESHOLD, decide
+from dangan.ingest.extract import Extraction, extract
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr import OcrEngine
+from dangan.ingest.ocr.vocabulary import Vocabulary
+from dangan.ingest.queue import Leased, enqueue, finish, report_progress
+from dangan.ingest.split import split_points
+from dangan.ingest.typemodel import TypeModel
 
 CLASSIFY_STEP = "classify"
 MODEL_REFRESH_SECONDS = 300

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from archive.db import Database
-from archive.models import Document, Job, utcnow
+from dangan.archive.db import Database
+from dangan.archive.models import Document, Job, utcnow
 
 
 def lease_duration() -> dt.timedelta:

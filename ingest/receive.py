@@ -17,16 +17,16 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from archive import journal
-from archive.context import Archive
-from archive.errors import StoreError
-from archive.models import Document, StoredFile
-from archive.queries import resolve_household, resolve_village
-from ingest.exceptions import IngestError
-from ingest.limits import Limits
-from ingest.queue import SLOW_QUEUE, enqueue
-from ingest.sniff import sniff_file
-from ingest.zipfiles import check_archive, iter_members
+from dangan.archive import journal
+from dangan.archive.context import Archive
+from dangan.archive.errors import StoreError
+from dangan.archive.models import Document, StoredFile
+from dangan.archive.queries import resolve_household, resolve_village
+from dangan.ingest.exceptions import IngestError
+from dangan.ingest.limits import Limits
+from dangan.ingest.queue import SLOW_QUEUE, enqueue
+from dangan.ingest.sniff import sniff_file
+from dangan.ingest.zipfiles import check_archive, iter_members
 
 EXTRACT_STEP = "extract"
 OCR_QUEUE = SLOW_QUEUE

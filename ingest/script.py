@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import functools
 
-from archive.chinese import t2s_table
-from ingest.ocr.base import OcrResult, is_cjk
+from dangan.archive.chinese import t2s_table
+from dangan.ingest.ocr.base import OcrResult
+from dangan.ingest.ocr.words import is_cjk
 
 TRADITIONAL_ONLY = frozenset(
     "國爲為這箇個來會時齣學説說傢們於後髮發對長過業裡裏經麵麫麪門動進區衕開産產軍還種"

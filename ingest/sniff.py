@@ -13,7 +13,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
-from ingest.exceptions import CorruptFile, EncryptedDocument, UnsupportedFormat
+from dangan.ingest.exceptions import CorruptFile, EncryptedDocument, UnsupportedFormat
 
 KINDS = ("pdf", "jpeg", "png", "tiff", "docx", "zip")
 HEAD_BYTES = 65536

@@ -15,8 +15,8 @@ import unicodedata
 
 from rapidfuzz.distance import Levenshtein
 
-from archive.chinese import to_simplified
-from ingest.ocr.base import is_cjk
+from dangan.archive.chinese import to_simplified
+from dangan.ingest.ocr.words import is_cjk
 
 HEAD_LINES = 3
 """How many non-empty lines at the top of a page may hold the title."""

@@ -15,8 +15,8 @@ import joblib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.context import Archive
-from archive.models import Document, JournalEvent, utcnow
+from dangan.archive.context import Archive
+from dangan.archive.models import Document, JournalEvent, utcnow
 
 MIN_SAMPLES = 20
 RETRAIN_AFTER_CORRECTIONS = 20

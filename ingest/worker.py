@@ -20,11 +20,11 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.context import open_archive
-from archive.errors import DanganError
-from ingest import queue
-from ingest.ocr import get_engine
-from ingest.pipeline import STEPS, StepContext
+from dangan.archive.context import open_archive
+from dangan.archive.errors import DanganError
+from dangan.ingest import queue
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.pipeline import STEPS, StepContext
 
 log = logging.getLogger("dangan.worker")
 

@@ -18,8 +18,8 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded, UnsafeArchive
-from ingest.limits import Limits, human_bytes
+from dangan.ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded, UnsafeArchive
+from dangan.ingest.limits import Limits, human_bytes
 
 MAX_DEPTH = 1
 """A ZIP may hold ZIPs, but those may not hold further ZIPs."""

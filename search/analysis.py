@@ -28,7 +28,7 @@ import re
 import unicodedata
 from functools import cache
 
-from archive.chinese import t2s_table
+from dangan.archive.chinese import t2s_table
 
 ANALYSIS_VERSION = 1  # bump whenever tokens change: the index schema version includes it
 

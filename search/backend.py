@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from search import analysis
+from dangan.search import analysis
 
 TermKind = Literal["word", "phrase", "id", "code"]
 FACETS = ("village", "doc_type", "year")

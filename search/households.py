@@ -19,9 +19,9 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.models import Household, Village
-from search import analysis
-from search.backend import household_key
+from dangan.archive.models import Household, Village
+from dangan.search import analysis
+from dangan.search.backend import household_key
 
 MatchKind = Literal["id_number", "household_no", "name", "name_fuzzy"]
 FUZZY_CUTOFF = 66.0  # one wrong character in a three-character name is 66.7

@@ -19,8 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from search import analysis
-from search.backend import Term
+from dangan.search import analysis
+from dangan.search.backend import Term
 
 FIELDS = {
     "村": "village",

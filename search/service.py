@@ -33,15 +33,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.chinese import to_simplified
-from archive.context import Archive
-from archive.errors import DanganError, InputError, NotFound
-from archive.models import Document, Village, utcnow
-from archive.queries import resolve_village
-from archive.scheme import Scheme
-from archive.serialize import document_json
-from search import analysis
-from search.backend import (
+from dangan.archive.chinese import to_simplified
+from dangan.archive.context import Archive
+from dangan.archive.errors import DanganError, InputError, NotFound
+from dangan.archive.models import Document, Village, utcnow
+from dangan.archive.queries import resolve_village
+from dangan.archive.scheme import Scheme
+from dangan.archive.serialize import document_json
+from dangan.search import analysis
+from dangan.search.backend import (
     FACETS,
     SCHEMA_VERSION,
     IndexBackend,
@@ -51,9 +51,9 @@ from search.backend import (
     SearchQuery,
     SearchResult,
 )
-from search.households import find_households, village_ids_for
-from search.query import QueryError, parse_query, parse_year
-from search.snippets import snippet
+from dangan.search.households import find_households, village_ids_for
+from dangan.search.query import QueryError, parse_query, parse_year
+from dangan.search.snippets import snippet
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +91,10 @@ def backend_name(name: str | None = None) -> str:
 def open_backend(name: str, path: Path) -> IndexBackend:
     """An index backend by name in `path` (created if missing)."""
     if name == "tantivy":
-        from search.tantivy_backend import TantivyBackend
+        from dangan.search.tantivy_backend import TantivyBackend
 
         return TantivyBackend(path)
-    from search.whoosh_backend import WhooshBackend
+    from dangan.search.whoosh_backend import WhooshBackend
 
     return WhooshBackend(path)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from search import analysis
+from dangan.search import analysis
 
 _SPACE = re.compile(r"\s+")
 _PIECE = re.compile(

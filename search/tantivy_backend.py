@@ -18,7 +18,7 @@ from typing import Any
 
 import tantivy
 
-from search.backend import (
+from dangan.search.backend import (
     FACETS,
     Hit,
     IndexBackend,

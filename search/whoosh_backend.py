@@ -23,7 +23,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
 
-from search.backend import (
+from dangan.search.backend import (
     FACETS,
     Hit,
     IndexBackend,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from archive.context import Archive, init_archive
-from archive.db import Database
-from archive.models import Base
+from dangan.archive.context import Archive, init_archive
+from dangan.archive.db import Database
+from dangan.archive.models import Base
 
 DATA = Path(__file__).with_name("data")
 

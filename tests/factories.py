@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.context import Archive
-from archive.models import Document, Household, StoredFile, Village
+from dangan.archive.context import Archive
+from dangan.archive.models import Document, Household, StoredFile, Village
 
 
 def stored_file(

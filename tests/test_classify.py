@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from archive.idnumber import check_digit
-from archive.models import Household, Village
-from ingest.classify import HINT_CONFIDENCE, NAME_HINT_CONFIDENCE, THRESHOLD, decide
-from ingest.namehints import name_hints
-from ingest.typemodel import train
+from dangan.archive.idnumber import check_digit
+from dangan.archive.models import Household, Village
+from dangan.ingest.classify import HINT_CONFIDENCE, NAME_HINT_CONFIDENCE, THRESHOLD, decide
+from dangan.ingest.namehints import name_hints
+from dangan.ingest.typemodel import train
 
 
 def _id(first17: str) -> str:
@@ -143,7 +143,7 @@ def test_learned_model_classifies_text_without_a_title(roster):
             texts.append(f"{words} 第{i}户")
             labels.append(code)
     pipeline = train(texts, labels)
-    from ingest.typemodel import TypeModel
+    from dangan.ingest.typemodel import TypeModel
 
     model = TypeModel(pipeline, dt.datetime(2026, 1, 1), len(texts))
     d = _decide(

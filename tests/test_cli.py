@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cli.main import app
+from dangan.cli.main import app
 from tests import factories
 from tests.conftest import DATA
 
@@ -76,8 +76,8 @@ def test_docs_list_and_show_json_shape(arc):
         h = factories.household(session, v)
         doc = factories.document(session, arc, village_row=v, household_row=h, doc_type="H07")
         doc.pages = 2
-        from archive.filing import file_document
-        from archive.models import Page
+        from dangan.archive.filing import file_document
+        from dangan.archive.models import Page
 
         session.add_all(
             [

@@ -6,12 +6,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from archive import codes
-from archive.db import Database
-from archive.errors import InputError
-from archive.filing import file_document
-from archive.models import Document, JournalEvent
-from archive.scheme import load_scheme
+from dangan.archive import codes
+from dangan.archive.db import Database
+from dangan.archive.errors import InputError
+from dangan.archive.filing import file_document
+from dangan.archive.models import Document, JournalEvent
+from dangan.archive.scheme import load_scheme
 from tests import factories
 
 TEMPLATE = load_scheme().code_template
@@ -135,6 +135,6 @@ def test_two_concurrent_writers_never_duplicate_or_skip(arc, db_url):
     assert all(re.fullmatch(r"Z105-FP·2018-Y-003·017-\d{4}", d.archival_code) for d in docs)
     assert len(actors) == 2  # both writers really filed
     with arc.db.read() as session:
-        from archive import journal
+        from dangan.archive import journal
 
         assert journal.verify(session)[1] == []

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from archive.demo.build import build_township
-from archive.models import Document, Household
-from cli.demo import load_demo
+from dangan.archive.models import Document, Household
+from dangan.cli.demo import load_demo
+from dangan.demo.build import build_township
 
 
 def test_load_demo_receives_every_file_with_folder_hints(arc, tmp_path):

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from archive.demo.build import GroundTruth, build_township
-from archive.idnumber import is_valid
+from dangan.archive.idnumber import is_valid
+from dangan.demo.build import GroundTruth, build_township
 
 SEED = 7
 REQUIRED_RULES = {
@@ -202,7 +202,7 @@ def test_text_pdfs_give_back_their_text(built: tuple[Path, dict[str, Any]]) -> N
 def test_docx_tables_are_readable(built: tuple[Path, dict[str, Any]]) -> None:
     from docx import Document
 
-    from archive.demo.office import docx_text
+    from dangan.demo.office import docx_text
 
     out, gt = built
     files = [f for f in gt["files"] if f["form"] == "docx"]
@@ -280,8 +280,8 @@ def test_every_form_starts_with_its_title(built: tuple[Path, dict[str, Any]]) ->
 
 
 def test_roster_csv_has_the_same_columns(tmp_path: Path) -> None:
-    from archive.demo.people import make_township
-    from archive.demo.roster import HEADERS, write_roster_csv
+    from dangan.demo.people import make_township
+    from dangan.demo.roster import HEADERS, write_roster_csv
 
     data = write_roster_csv(make_township(SEED, 1, 3))
     assert data.startswith(b"\xef\xbb\xbf")
@@ -291,7 +291,7 @@ def test_roster_csv_has_the_same_columns(tmp_path: Path) -> None:
 
 
 def test_text_only_items_are_deterministic() -> None:
-    from archive.demo.textonly import iter_text_items
+    from dangan.demo.textonly import iter_text_items
 
     a = list(iter_text_items(600, SEED))
     assert a == list(iter_text_items(600, SEED))
@@ -312,7 +312,7 @@ def test_text_only_items_are_deterministic() -> None:
 
 
 def test_text_only_items_come_to_exactly_the_number_asked() -> None:
-    from archive.demo.textonly import iter_text_items
+    from dangan.demo.textonly import iter_text_items
 
     items = list(iter_text_items(2000, seed=3))
     assert len(items) == 2000

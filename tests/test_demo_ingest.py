@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from archive.demo.build import build_township
-from archive.scheme import load_scheme
-from ingest.extract import extract
-from ingest.limits import Limits
-from ingest.ocr import get_engine
-from ingest.sniff import sniff_file
-from ingest.split import split_points
+from dangan.archive.scheme import load_scheme
+from dangan.demo.build import build_township
+from dangan.ingest.extract import extract
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.sniff import sniff_file
+from dangan.ingest.split import split_points
 from tests.pages import cer
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest.exceptions import CorruptFile, LimitExceeded
-from ingest.extract import extract
-from ingest.limits import Limits
-from ingest.ocr import get_engine
+from dangan.ingest.exceptions import CorruptFile, LimitExceeded
+from dangan.ingest.extract import extract
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr import get_engine
 
 
 def _extract(path: Path, limits: Limits | None = None):

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from ingest.exif import read_photo_metadata
+from dangan.ingest.exif import read_photo_metadata
 from tests.pages import encode
 
 

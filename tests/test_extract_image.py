@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from ingest.exceptions import CorruptFile, LimitExceeded
-from ingest.extract import extract
-from ingest.limits import Limits
-from ingest.ocr import get_engine
+from dangan.ingest.exceptions import CorruptFile, LimitExceeded
+from dangan.ingest.extract import extract
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr import get_engine
 from tests.pages import SIMPLIFIED, cer, encode, render_lines
 from tests.test_extract_exif import camera_exif
 

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded
-from ingest.extract import extract
-from ingest.limits import Limits
-from ingest.ocr import get_engine
+from dangan.ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded
+from dangan.ingest.extract import extract
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr import get_engine
 from tests.pages import DATA, SIMPLIFIED, cer, render_lines
 
 TEXT_PDF = DATA / "text.pdf"

@@ -10,8 +10,8 @@ import docx
 import pytest
 from PIL import Image
 
-from ingest.exceptions import CorruptFile, EncryptedDocument, UnsupportedFormat
-from ingest.sniff import sniff, sniff_bytes, sniff_file
+from dangan.ingest.exceptions import CorruptFile, EncryptedDocument, UnsupportedFormat
+from dangan.ingest.sniff import sniff, sniff_bytes, sniff_file
 from tests.pages import encode
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded, UnsafeArchive
-from ingest.extract import extract
-from ingest.limits import Limits
-from ingest.ocr import get_engine
-from ingest.sniff import sniff_bytes, sniff_file
-from ingest.zipfiles import check_archive, iter_members, member_name
+from dangan.ingest.exceptions import CorruptFile, EncryptedDocument, LimitExceeded, UnsafeArchive
+from dangan.ingest.extract import extract
+from dangan.ingest.limits import Limits
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.sniff import sniff_bytes, sniff_file
+from dangan.ingest.zipfiles import check_archive, iter_members, member_name
 from tests.pages import DATA
 
 PDF = (DATA / "text.pdf").read_bytes()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from archive import facts
+from dangan.archive import facts
 
 NOISY = """贫 困 户 入 户 调 查 表
 户主姓名: 王 建 国   身份证号: 11O105 1949 1231 0O2x

@@ -1,4 +1,4 @@
-"""Flattening phone photos of pages (`ingest.flatten`): the sheet is found, warped to an
+"""Flattening phone photos of pages (`ingest.pages.flatten`): the sheet is found, warped to an
 upright A4 page at scan resolution and evenly lit, and tesseract reads it; red seals fade;
 a photo that is all page keeps its geometry; a photo with no sheet comes back as it was."""
 
@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from archive.demo import render
-from ingest.flatten import (
+from dangan.demo import render
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.pages.flatten import (
     PAGE_DPI,
     PAGE_SHORT_SIDE,
     find_sheet,
@@ -20,8 +21,7 @@ from ingest.flatten import (
     sheet_size,
     warp_sheet,
 )
-from ingest.ocr import get_engine
-from ingest.preprocess import prepare_for_ocr, red_dropout
+from dangan.ingest.pages.preprocess import prepare_for_ocr, red_dropout
 from tests.pages import cer, page
 
 LINES = [
@@ -39,7 +39,7 @@ SIZE = (1080, 1440)
 A4 = (PAGE_SHORT_SIDE, round(PAGE_SHORT_SIDE * 2**0.5))
 # the sheet is ~650 px wide in the photo: enlarged twice (MAX_UPSCALE), A4's shape
 PHOTO_A4 = (1301, round(1301 * 2**0.5))
-SEAL_INK = (206, 36, 48)  # archive.demo.render's
+SEAL_INK = (206, 36, 48)  # demo.render's
 
 
 def phone_photo(corners: np.ndarray = CORNERS, size: tuple[int, int] = SIZE) -> Image.Image:
@@ -134,7 +134,7 @@ def test_red_seal_fades_when_the_photo_is_in_colour(photo: Image.Image) -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_demo_phone_photos_are_found(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    """The demo corpus's phone photos (archive.demo.render.phone_effects: wood, desk or
+    """The demo corpus's phone photos (demo.render.phone_effects: wood, desk or
     cloth, uneven light, the phone's shadow): the corners the generator used are found."""
     used: list[list[tuple[float, float]]] = []
     coeffs = render.perspective_coeffs

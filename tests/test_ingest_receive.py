@@ -8,8 +8,8 @@ import zipfile
 
 from sqlalchemy import select
 
-from archive.models import Document, Job, JournalEvent, StoredFile
-from ingest.receive import Hints, receive_paths, receive_stream
+from dangan.archive.models import Document, Job, JournalEvent, StoredFile
+from dangan.ingest.receive import Hints, receive_paths, receive_stream
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
@@ -95,7 +95,7 @@ def test_zip_slip_keeps_the_archive_as_a_failed_item(arc, tmp_path):
 def test_hints_are_checked_before_anything_is_stored(arc, tmp_path):
     import pytest
 
-    from archive.errors import NotFound
+    from dangan.archive.errors import NotFound
 
     path = tmp_path / "a.png"
     path.write_bytes(PNG_1PX)
@@ -105,7 +105,7 @@ def test_hints_are_checked_before_anything_is_stored(arc, tmp_path):
 
 
 def test_hints_travel_with_the_item(arc, tmp_path):
-    from archive.models import Household, Village
+    from dangan.archive.models import Household, Village
 
     with arc.db.write() as session:
         v = Village(township=arc.township(session), code="003", name="白沙村")

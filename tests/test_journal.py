@@ -4,8 +4,8 @@ import itertools
 
 from sqlalchemy import delete, select, update
 
-from archive import journal
-from archive.models import Counter, JournalEvent
+from dangan.archive import journal
+from dangan.archive.models import Counter, JournalEvent
 
 
 def _write_events(arc, n=5):
@@ -95,7 +95,7 @@ def test_tail_truncated_together_with_head_is_the_chain_limit(arc):
 def test_journal_verify_cli_exit_codes(arc):
     from typer.testing import CliRunner
 
-    from cli.main import app
+    from dangan.cli.main import app
 
     _write_events(arc)
     runner = CliRunner()

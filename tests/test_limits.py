@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.errors import InputError
-from ingest.exceptions import IngestError, LimitExceeded
-from ingest.limits import Limits
+from dangan.archive.errors import InputError
+from dangan.ingest.exceptions import IngestError, LimitExceeded
+from dangan.ingest.limits import Limits
 
 
 def test_defaults() -> None:

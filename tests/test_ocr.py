@@ -8,13 +8,13 @@ import os
 import pytest
 from PIL import Image
 
-from archive.errors import InputError
-from ingest.extract import ocr_image
-from ingest.ocr import OcrEngine, OcrEngineError, get_engine
-from ingest.ocr.base import join_words
-from ingest.ocr.tesseract import available_languages, detect_orientation
-from ingest.preprocess import prepare_for_ocr
-from ingest.script import looks_traditional
+from dangan.archive.errors import InputError
+from dangan.ingest.extract import ocr_image
+from dangan.ingest.ocr import OcrEngine, OcrEngineError, get_engine
+from dangan.ingest.ocr.tesseract import available_languages, detect_orientation
+from dangan.ingest.ocr.words import join_words
+from dangan.ingest.pages.preprocess import prepare_for_ocr
+from dangan.ingest.script import looks_traditional
 from tests.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
 
 SIMPLIFIED_TEXT = "\n".join(SIMPLIFIED)
@@ -46,7 +46,7 @@ def test_in_process_reading_is_the_tesseract_programs(page: Image.Image, tmp_pat
 
     import tesserocr
 
-    from ingest.ocr.tesseract import PAGE_MODE, read_tsv
+    from dangan.ingest.ocr.tesseract import PAGE_MODE, read_tsv
 
     program = subprocess.run(["tesseract", "--version"], capture_output=True, text=True)
     if program.stdout.split("\n", 1)[0] != tesserocr.tesseract_version().split("\n", 1)[0]:
@@ -73,7 +73,7 @@ def test_in_process_reading_is_the_tesseract_programs(page: Image.Image, tmp_pat
 def test_a_page_over_its_time_limit_fails_with_a_clear_error(
     page: Image.Image, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ingest.ocr.tesseract as tesseract
+    import dangan.ingest.ocr.tesseract as tesseract
 
     monkeypatch.setattr(tesseract, "TIMEOUT_SECONDS", 0.001)
     with pytest.raises(OcrEngineError, match=r"tesseract 超时 \(0.001 秒\)"):
@@ -86,7 +86,7 @@ def test_a_page_over_its_time_limit_fails_with_a_clear_error(
 
 
 def test_a_language_not_installed_is_a_clear_error() -> None:
-    from ingest.ocr.tesseract import TesseractEngine
+    from dangan.ingest.ocr.tesseract import TesseractEngine
 
     engine = TesseractEngine(simplified_lang="uig")
     with pytest.raises(OcrEngineError, match="tesseract 无法加载语言 uig"):
@@ -115,7 +115,7 @@ def test_unknown_engine_is_a_clear_error() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("rapidocr") is None, reason="rapidocr not installed")
 def test_rapidocr_reads_traditional_with_bundled_models() -> None:
-    from ingest.ocr.rapid import _bundled_models
+    from dangan.ingest.ocr.rapid import _bundled_models
 
     assert all(os.path.isfile(p) for p in _bundled_models().values())
     engine = get_engine("rapidocr")
@@ -128,7 +128,7 @@ def test_rapidocr_reads_traditional_with_bundled_models() -> None:
 
 
 def test_table_borders_read_as_bars_are_dropped() -> None:
-    from ingest.ocr.tesseract import _result, _words
+    from dangan.ingest.ocr.tesseract import _result, _words
 
     words = ["|", "识别年度", "|2016年", "｜", "人均纯收入|"]
     n = len(words)
@@ -167,7 +167,7 @@ def _tsv(words: list[tuple[str, int, int, int, int, int]]) -> dict[str, list]:
 
 
 def test_form_cells_found_as_separate_blocks_come_back_row_by_row() -> None:
-    from ingest.ocr.tesseract import _result, _words
+    from dangan.ingest.ocr.tesseract import _result, _words
 
     # tesseract orders a form's cells column by column: labels first, then values
     data = _tsv(
@@ -187,7 +187,7 @@ def test_form_cells_found_as_separate_blocks_come_back_row_by_row() -> None:
 
 
 def test_unsure_specks_of_punctuation_are_dropped_but_words_and_sure_commas_kept() -> None:
-    from ingest.ocr.tesseract import _result, _words
+    from dangan.ingest.ocr.tesseract import _result, _words
 
     data = _tsv(
         [
@@ -204,7 +204,7 @@ def test_unsure_specks_of_punctuation_are_dropped_but_words_and_sure_commas_kept
 
 
 def test_a_line_tesseract_runs_across_table_cells_is_cut_so_a_wrapped_cell_stays_whole() -> None:
-    from ingest.ocr.tesseract import _result, _words
+    from dangan.ingest.ocr.tesseract import _result, _words
 
     # Boxes as tesseract gave them on a crooked 200 dpi scan of 脱贫计划落实情况表: the
     # wrapped cell's first line on its own, its second line in one tesseract line with
@@ -245,6 +245,6 @@ def test_a_line_tesseract_runs_across_table_cells_is_cut_so_a_wrapped_cell_stays
     ],
 )
 def test_tesseract_brackets_and_stray_quotes_are_tidied(read: str, tidied: str) -> None:
-    from ingest.ocr.tesseract import tidy
+    from dangan.ingest.ocr.tesseract import tidy
 
     assert tidy(read) == tidied

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.ocr.layout import TextLine, reading_order
+from dangan.ingest.ocr.layout import TextLine, reading_order
 
 
 def line(text: str, left: float, top: float, width: float, height: float = 44) -> TextLine:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ingest.ocr import get_engine
-from ingest.preprocess import (
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.pages.preprocess import (
     binarize,
     classify_image_kind,
     deskew,

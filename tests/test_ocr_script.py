@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ingest.extract import ocr_image
-from ingest.ocr import get_engine
-from ingest.ocr.base import OcrResult
-from ingest.preprocess import prepare_for_ocr
-from ingest.script import (
+from dangan.ingest.extract import ocr_image
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.ocr.base import OcrResult
+from dangan.ingest.pages.preprocess import prepare_for_ocr
+from dangan.ingest.script import (
     _has_traditional_form,
     looks_traditional,
     suspect_traditional,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest.ocr.layout import TextLine
-from ingest.ocr.second_look import placed, unread_sheet
-from ingest.ocr.tesseract import SHEET_MODE, _words, read_tsv
+from dangan.ingest.ocr.layout import TextLine
+from dangan.ingest.ocr.second_look import placed, unread_sheet
+from dangan.ingest.ocr.tesseract import SHEET_MODE, _words, read_tsv
 from tests.pages import FONT, SC
 
 DPI = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.ocr.vocabulary import MEND_BELOW, MEND_SHORT_BELOW, Vocabulary
+from dangan.ingest.ocr.vocabulary import MEND_BELOW, MEND_SHORT_BELOW, Vocabulary
 
 SURE, DOUBT = 0.96, 0.4
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest import queue
+from dangan.ingest import queue
 
 
 def test_quick_steps_are_leased_before_ocr(arc):

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from archive.errors import InputError
-from archive.filing import refile, review_and_file
-from archive.models import Document, JournalEvent
-from cli.main import app
+from dangan.archive.errors import InputError
+from dangan.archive.filing import refile, review_and_file
+from dangan.archive.models import Document, JournalEvent
+from dangan.cli.main import app
 from tests import factories
 
 

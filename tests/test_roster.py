@@ -7,10 +7,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from archive.errors import InputError
-from archive.idnumber import check_digit
-from archive.models import Helper, Household, JournalEvent, Pairing, Village
-from archive.roster import import_roster
+from dangan.archive.errors import InputError
+from dangan.archive.idnumber import check_digit
+from dangan.archive.models import Helper, Household, JournalEvent, Pairing, Village
+from dangan.archive.roster import import_roster
 from tests.conftest import DATA
 
 ROSTER = DATA / "roster.xlsx"

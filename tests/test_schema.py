@@ -3,8 +3,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from archive.db import Database
-from archive.models import Base
+from dangan.archive.db import Database
+from dangan.archive.models import Base
 
 
 def test_migrations_build_exactly_the_models(_migrated):
@@ -18,7 +18,7 @@ def test_migrations_build_exactly_the_models(_migrated):
 def test_schema_check_names_the_fix(tmp_path):
     import pytest
 
-    from archive.errors import SchemaOutOfDate
+    from dangan.archive.errors import SchemaOutOfDate
 
     db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(SchemaOutOfDate, match="dangan init"):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from ingest.ocr import get_engine
-from ingest.preprocess import binarize, prepare_for_ocr
-from ingest.seals import drop_seals, find_seals
+from dangan.ingest.ocr import get_engine
+from dangan.ingest.pages.preprocess import binarize, prepare_for_ocr
+from dangan.ingest.pages.seals import drop_seals, find_seals
 from tests.pages import FONT, SC, cer
 
 DPI = 200

@@ -8,10 +8,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from archive.context import Archive
-from archive.errors import NotFound
-from cli import main as cli_main
-from cli.search import search
+from dangan.archive.context import Archive
+from dangan.archive.errors import NotFound
+from dangan.cli import main as cli_main
+from dangan.cli.search import search
 from tests.test_cli import DOCUMENT_KEYS
 from tests.test_search_service import Demo, build_demo, containing
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from search.backend import IndexBackend, IndexDoc, IndexLocked, IndexUnavailable, SearchQuery
-from search.query import parse_query
-from search.service import open_backend
+from dangan.search.backend import IndexBackend, IndexDoc, IndexLocked, IndexUnavailable, SearchQuery
+from dangan.search.query import parse_query
+from dangan.search.service import open_backend
 
 BACKENDS = ["tantivy", "whoosh"]
 ID_WANG = "11010519491231002X"

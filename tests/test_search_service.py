@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive.context import Archive
-from archive.demo.forms import all_documents, document_text, traditional
-from archive.demo.people import make_township
-from archive.errors import InputError, NotFound
-from archive.filing import file_document
-from archive.models import Document, Household, Page, Village
-from search.analysis import normalise
-from search.households import find_households
-from search.service import IndexBusy, SearchService
+from dangan.archive.context import Archive
+from dangan.archive.errors import InputError, NotFound
+from dangan.archive.filing import file_document
+from dangan.archive.models import Document, Household, Page, Village
+from dangan.demo.forms import all_documents, document_text, traditional
+from dangan.demo.people import make_township
+from dangan.search.analysis import normalise
+from dangan.search.households import find_households
+from dangan.search.service import IndexBusy, SearchService
 from tests import factories
 from tests.test_cli import DOCUMENT_KEYS
 

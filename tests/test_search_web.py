@@ -9,10 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from archive.context import Archive
+from dangan.archive.context import Archive
+from dangan.web.app import create_app
 from tests.e2e import world as w
 from tests.test_cli import DOCUMENT_KEYS
-from web.app import create_app
 
 
 @pytest.fixture

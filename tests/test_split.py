@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.split import heading_title, page_title, split_points
+from dangan.ingest.split import heading_title, page_title, split_points
 
 TITLES = [
     "申请书",

@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from archive.errors import IntegrityFailure, NotFound
-from archive.store import ContentStore
+from dangan.archive.errors import IntegrityFailure, NotFound
+from dangan.archive.store import ContentStore
 
 
 def test_put_is_content_addressed_and_read_only(tmp_path):
@@ -66,7 +66,7 @@ def test_missing_blob_is_a_clear_error(tmp_path):
 def test_size_limit_leaves_nothing_behind(tmp_path):
     from io import BytesIO
 
-    from archive.errors import StoreError
+    from dangan.archive.errors import StoreError
 
     store = ContentStore(tmp_path)
     with pytest.raises(StoreError, match="大小上限"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from archive.models import Page
-from ingest.typemodel import MIN_SAMPLES, load, model_dir, retrain
+from dangan.archive.models import Page
+from dangan.ingest.typemodel import MIN_SAMPLES, load, model_dir, retrain
 from tests import factories
 
 TEXTS = {

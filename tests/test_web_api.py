@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from archive.models import Document, JournalEvent
+from dangan.archive.models import Document, JournalEvent
+from dangan.web.app import create_app
 from tests.e2e import world as w
 from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
 from tests.test_cli import DOCUMENT_KEYS
-from web.app import create_app
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from archive import users
-from archive.models import JournalEvent, User
+from dangan.archive import users
+from dangan.archive.models import JournalEvent, User
+from dangan.web.app import create_app
 from tests.e2e import world as w
 from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
-from web.app import create_app
 
 LOCAL = ("127.0.0.1", 50000)
 
@@ -122,7 +122,7 @@ def test_logged_in_form_post_needs_the_csrf_token(arc, app, world, token):
     assert response.status_code == 403
     assert "CSRF" in response.text
     with arc.db.read() as session:
-        from archive.models import Document
+        from dangan.archive.models import Document
 
         assert session.get(Document, world.review_id).status == "needs_review"
     # The same form with the page's token goes through.

@@ -8,11 +8,11 @@ import re
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from archive import users
-from cli.users import app
+from dangan.archive import users
+from dangan.cli.users import app
+from dangan.web.app import create_app
 from tests.e2e import world as w
 from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
-from web.app import create_app
 
 
 def test_add_prints_a_generated_password_that_logs_in(arc):

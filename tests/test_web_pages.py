@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from archive.models import Document, JournalEvent
+from dangan.archive.models import Document, JournalEvent
+from dangan.web.app import create_app
+from dangan.web.images import page_png
 from tests.e2e import world as w
 from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
 from tests.pages import image_pdf
-from web.app import create_app
-from web.images import page_png
 
 
 @pytest.fixture

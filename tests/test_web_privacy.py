@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from archive.models import JournalEvent
+from dangan.archive.models import JournalEvent
+from dangan.web.app import create_app
 from tests.e2e import world as w
 from tests.e2e.world import fast_hashing  # noqa: F401 (autouse fixture)
-from web.app import create_app
 
 MASKED = "110***********002X"
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from archive.context import init_archive
+from dangan.archive.context import init_archive
+from dangan.web.app import create_app
+from dangan.web.permissions import MATRIX
 from tests.conftest import _empty_all_tables
 from tests.e2e import world as w
-from web.app import create_app
-from web.permissions import MATRIX
 
 ROLES = ["admin", "archivist", "inspector", "auditor"]
 

@@ -13,10 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from archive.context import init_archive
+from dangan.archive.context import init_archive
+from dangan.web.app import create_app
 from tests.conftest import _empty_all_tables
 from tests.e2e import world as w
-from web.app import create_app
 
 TOKEN: dict[str, str] = {}
 

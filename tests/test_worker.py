@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive import journal
-from archive.models import Document, Job, JournalEvent, Page
-from archive.roster import import_roster
-from ingest.receive import receive_stream
-from ingest.worker import WorkerPool, work
+from dangan.archive import journal
+from dangan.archive.models import Document, Job, JournalEvent, Page
+from dangan.archive.roster import import_roster
+from dangan.ingest.receive import receive_stream
+from dangan.ingest.worker import WorkerPool, work
 from tests.pages import image_pdf
 
 FORM = [
@@ -135,8 +135,8 @@ def test_a_pool_worker_that_dies_is_replaced_and_its_job_handed_on_at_once(arc, 
 
 
 def test_the_engine_mends_towards_the_roster_and_learns_a_new_household(arc):
-    from ingest.ocr import get_engine
-    from ingest.pipeline import StepContext, _refresh_vocabulary
+    from dangan.ingest.ocr import get_engine
+    from dangan.ingest.pipeline import StepContext, _refresh_vocabulary
     from tests.conftest import DATA
     from tests.factories import household, village
 

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from archive.serialize import document_json, household_json
-from archive.users import Account
-from web.auth import require
-from web.deps import get_archive, read_session
-from web.downloads import original_response
-from web.lookup import MAX_ID, households_query, visible_document, visible_documents
-from web.privacy import mask_household, mask_text
+from dangan.archive.serialize import document_json, household_json
+from dangan.archive.users import Account
+from dangan.web.auth import require
+from dangan.web.deps import get_archive, read_session
+from dangan.web.downloads import original_response
+from dangan.web.lookup import MAX_ID, households_query, visible_document, visible_documents
+from dangan.web.privacy import mask_household, mask_text
 
 router = APIRouter(prefix="/api", tags=["档案"])
 SessionDep = Annotated[Session, Depends(read_session)]

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
-from archive.users import Account
-from ingest.receive import Hints, Received, check_hints, receive_stream
-from web.api import ERRORS
-from web.auth import require
-from web.deps import get_archive
-from web.lookup import targets
+from dangan.archive.users import Account
+from dangan.ingest.receive import Hints, Received, check_hints, receive_stream
+from dangan.web.api import ERRORS
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.lookup import targets
 
 router = APIRouter(prefix="/api", tags=["导入"])
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from archive.users import Account
-from web.api import ERRORS
-from web.auth import require
-from web.deps import get_archive
-from web.progress import job_progress, status_counts
+from dangan.archive.users import Account
+from dangan.web.api import ERRORS
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.progress import job_progress, status_counts
 
 router = APIRouter(prefix="/api", tags=["处理进度"])
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
-from archive import journal
-from archive.models import JournalEvent
-from archive.users import Account
-from web.api import ERRORS
-from web.auth import require
-from web.deps import get_archive
-from web.lookup import MAX_ID
+from dangan.archive import journal
+from dangan.archive.models import JournalEvent
+from dangan.archive.users import Account
+from dangan.web.api import ERRORS
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.lookup import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["操作日志"])
 Auditor = Annotated[Account, Depends(require("journal"))]

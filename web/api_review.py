@@ -7,15 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from archive.context import Archive
-from archive.filing import refile, review_and_file
-from archive.serialize import document_json
-from archive.users import Account
-from web.api import ERRORS, DocId
-from web.auth import Forbidden, require
-from web.deps import get_archive, reindex
-from web.lookup import targets, visible_document, visible_documents
-from web.permissions import village_allowed
+from dangan.archive.context import Archive
+from dangan.archive.filing import refile, review_and_file
+from dangan.archive.serialize import document_json
+from dangan.archive.users import Account
+from dangan.web.api import ERRORS, DocId
+from dangan.web.auth import Forbidden, require
+from dangan.web.deps import get_archive, reindex
+from dangan.web.lookup import targets, visible_document, visible_documents
+from dangan.web.permissions import village_allowed
 
 router = APIRouter(prefix="/api", tags=["审核"])
 Reviewer = Annotated[Account, Depends(require("review"))]

@@ -7,38 +7,19 @@ not see them.
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from archive.users import Account
-from search.service import MAX_OFFSET, SearchService
-from web.api import ERRORS
-from web.auth import require
-from web.privacy import mask_text
+from dangan.archive.users import Account
+from dangan.search.service import MAX_OFFSET, SearchService
+from dangan.web.api import ERRORS
+from dangan.web.auth import require
+from dangan.web.deps import get_search
+from dangan.web.privacy import mask_text
 
 router = APIRouter(prefix="/api", tags=["检索"])
 Reader = Annotated[Account, Depends(require("read"))]
-_lock = threading.Lock()
-
-
-def service_for(app: FastAPI) -> SearchService:
-    """The app's one search service. It keeps the index writer for the server's life
-    and catches up with items filed by worker processes (`SearchService.sync`, also
-    run by `SearchService.sync_forever` in a thread of the server)."""
-    service = getattr(app.state, "search", None)
-    if service is None:
-        with _lock:
-            service = getattr(app.state, "search", None)
-            if service is None:
-                service = SearchService(app.state.archive, keep_writer=True)
-                app.state.search = service
-    return service
-
-
-def get_search(request: Request) -> SearchService:
-    return service_for(request.app)
 
 
 def search_json(

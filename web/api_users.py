@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from archive import users
-from archive.users import Account
-from web.api import ERRORS
-from web.auth import require
-from web.deps import get_archive
+from dangan.archive import users
+from dangan.archive.users import Account
+from dangan.web.api import ERRORS
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
 
 router = APIRouter(prefix="/api", tags=["用户"])
 Admin = Annotated[Account, Depends(require("users"))]

@@ -12,10 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from archive.context import Archive
-from ingest.inbox import InboxWatcher
-from ingest.worker import WorkerPool
-from web import (
+from dangan.archive.context import Archive
+from dangan.ingest.inbox import InboxWatcher
+from dangan.ingest.worker import WorkerPool
+from dangan.web import (
     api,
     api_ingest,
     api_jobs,
@@ -34,8 +34,8 @@ from web import (
     pages_upload,
     pages_users,
 )
-from web.privacy import ReadJournal
-from web.ratelimit import login_limiter
+from dangan.web.privacy import ReadJournal
+from dangan.web.ratelimit import login_limiter
 
 STATIC = Path(__file__).with_name("static")
 

@@ -19,13 +19,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from archive import users
-from archive.errors import InputError
-from archive.users import Account
-from web import csrf
-from web.deps import get_archive
-from web.permissions import can
-from web.templating import render
+from dangan.archive import users
+from dangan.archive.errors import InputError
+from dangan.archive.users import Account
+from dangan.web import csrf
+from dangan.web.deps import get_archive
+from dangan.web.permissions import can
+from dangan.web.templating import render
 
 SESSION_COOKIE = "dangan_session"
 SESSION_MAX_AGE = 12 * 60 * 60
@@ -120,7 +120,7 @@ def require(action: str):  # type: ignore[no-untyped-def]
 
 
 def _action_name(action: str) -> str:
-    from web.permissions import ACTION_NAMES
+    from dangan.web.permissions import ACTION_NAMES
 
     return ACTION_NAMES.get(action, action)
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from archive.context import Archive
+from dangan.archive.context import Archive
+from dangan.search.service import SearchService
 
 log = logging.getLogger("dangan.web")
+_lock = threading.Lock()
 
 
 def get_archive(request: Request) -> Archive:
@@ -23,11 +25,20 @@ def read_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_search(request: Request) -> Any:
-    """The app's one SearchService (one index writer per process): web.api_search's."""
-    from web.api_search import get_search as shared
-
-    return shared(request)
+def get_search(request: Request) -> SearchService:
+    """The app's one search service. It keeps the index writer for the server's life
+    (one writer per process) and catches up with items filed by worker processes
+    (`SearchService.sync`, also run by `SearchService.sync_forever` in a thread of the
+    server)."""
+    app = request.app
+    service = getattr(app.state, "search", None)
+    if service is None:
+        with _lock:
+            service = getattr(app.state, "search", None)
+            if service is None:
+                service = SearchService(app.state.archive, keep_writer=True)
+                app.state.search = service
+    return service
 
 
 def reindex(request: Request, ids: Iterable[int]) -> None:

@@ -6,9 +6,9 @@ from pathlib import PurePosixPath
 
 from fastapi.responses import FileResponse
 
-from archive.context import Archive
-from archive.errors import NotFound
-from archive.models import Document
+from dangan.archive.context import Archive
+from dangan.archive.errors import NotFound
+from dangan.archive.models import Document
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",

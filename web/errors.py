@@ -7,10 +7,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from archive.errors import DanganError, NotFound
-from web.auth import Forbidden, NotAuthenticated, login_redirect
-from web.csrf import CsrfFailed
-from web.templating import render
+from dangan.archive.errors import DanganError, NotFound
+from dangan.web.auth import Forbidden, NotAuthenticated, login_redirect
+from dangan.web.csrf import CsrfFailed
+from dangan.web.templating import render
 
 
 def _is_api(request: Request) -> bool:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from archive.context import Archive
-from archive.errors import InputError, NotFound
-from archive.models import Document
-from ingest.limits import Limits
+from dangan.archive.context import Archive
+from dangan.archive.errors import InputError, NotFound
+from dangan.archive.models import Document
+from dangan.ingest.limits import Limits
 
 WIDTHS = (400, 900, 1400)
 RENDERABLE = frozenset({"pdf", "jpeg", "png", "tiff"})

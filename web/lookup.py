@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.errors import NotFound
-from archive.models import Document, Household, Pairing, Village
-from archive.queries import document_query, get_document, resolve_household, resolve_village
-from archive.users import Account
-from web.auth import Forbidden
-from web.permissions import document_visible, scope_documents, village_allowed
+from dangan.archive.errors import NotFound
+from dangan.archive.models import Document, Household, Pairing, Village
+from dangan.archive.queries import document_query, get_document, resolve_household, resolve_village
+from dangan.archive.users import Account
+from dangan.web.auth import Forbidden
+from dangan.web.permissions import document_visible, scope_documents, village_allowed
 
 MAX_ID = 2**31 - 1  # an INTEGER column: a larger id names no row (PostgreSQL would refuse it)
 

@@ -9,16 +9,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from archive.models import Document, Household, Pairing
-from archive.scheme import Scheme
-from archive.serialize import document_json, household_json
-from archive.users import Account
-from web.auth import require
-from web.deps import get_archive
-from web.lookup import allowed_household, allowed_village, visible_documents
-from web.permissions import visible_villages
-from web.privacy import mask_household
-from web.templating import render
+from dangan.archive.models import Document, Household, Pairing
+from dangan.archive.scheme import Scheme
+from dangan.archive.serialize import document_json, household_json
+from dangan.archive.users import Account
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.lookup import allowed_household, allowed_village, visible_documents
+from dangan.web.permissions import visible_villages
+from dangan.web.privacy import mask_household
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Account, Depends(require("read"))]

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from archive.demo import status as demo_status
-from archive.users import Account
-from web.auth import require
-from web.deps import get_archive
-from web.progress import job_progress, status_counts, village_rows
-from web.templating import render
+from dangan.archive.users import Account
+from dangan.demo import status as demo_status
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.progress import job_progress, status_counts, village_rows
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Account, Depends(require("dashboard"))]

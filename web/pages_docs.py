@@ -10,19 +10,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from archive import journal
-from archive.errors import DanganError
-from archive.users import Account
-from web.api_review import Refiling, refile_item
-from web.auth import require
-from web.deps import get_archive, reindex
-from web.downloads import original_response
-from web.errors import form_error
-from web.images import RENDERABLE, WIDTHS, page_png
-from web.lookup import visible_document
-from web.permissions import can, village_allowed, visible_villages
-from web.privacy import mask_text
-from web.templating import render
+from dangan.archive import journal
+from dangan.archive.errors import DanganError
+from dangan.archive.users import Account
+from dangan.web.api_review import Refiling, refile_item
+from dangan.web.auth import require
+from dangan.web.deps import get_archive, reindex
+from dangan.web.downloads import original_response
+from dangan.web.errors import form_error
+from dangan.web.images import RENDERABLE, WIDTHS, page_png
+from dangan.web.lookup import visible_document
+from dangan.web.permissions import can, village_allowed, visible_villages
+from dangan.web.privacy import mask_text
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Account, Depends(require("read"))]
@@ -47,7 +47,7 @@ def item(
     error: str | None = None,
 ) -> Response:
     arc = get_archive(request)
-    from archive.serialize import document_json
+    from dangan.archive.serialize import document_json
 
     with arc.db.read() as session:
         doc = visible_document(session, user, document_id)

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from archive import journal
-from archive.users import Account
-from web.api_journal import events
-from web.auth import require
-from web.deps import get_archive
-from web.lookup import MAX_ID
-from web.privacy import mask_text
-from web.templating import render
+from dangan.archive import journal
+from dangan.archive.users import Account
+from dangan.web.api_journal import events
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.lookup import MAX_ID
+from dangan.web.privacy import mask_text
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,19 +9,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from archive.errors import DanganError
-from archive.models import Document, Household, Village
-from archive.serialize import document_json
-from archive.users import Account
-from web.api_review import Placement, file_reviewed
-from web.auth import require
-from web.deps import get_archive, reindex
-from web.errors import form_error
-from web.images import RENDERABLE
-from web.lookup import MAX_ID, visible_document, visible_documents
-from web.permissions import visible_villages
-from web.privacy import mask_text
-from web.templating import render
+from dangan.archive.errors import DanganError
+from dangan.archive.models import Document, Household, Village
+from dangan.archive.serialize import document_json
+from dangan.archive.users import Account
+from dangan.web.api_review import Placement, file_reviewed
+from dangan.web.auth import require
+from dangan.web.deps import get_archive, reindex
+from dangan.web.errors import form_error
+from dangan.web.images import RENDERABLE
+from dangan.web.lookup import MAX_ID, visible_document, visible_documents
+from dangan.web.permissions import visible_villages
+from dangan.web.privacy import mask_text
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[Account, Depends(require("review"))]

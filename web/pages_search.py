@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from archive.errors import DanganError
-from archive.users import Account
-from web.api_search import search_json
-from web.auth import require
-from web.deps import get_archive, get_search
-from web.permissions import allowed_village_ids, can, visible_villages
-from web.privacy import mask_html, mask_id
-from web.templating import render
+from dangan.archive.errors import DanganError
+from dangan.archive.users import Account
+from dangan.web.api_search import search_json
+from dangan.web.auth import require
+from dangan.web.deps import get_archive, get_search
+from dangan.web.permissions import allowed_village_ids, can, visible_villages
+from dangan.web.privacy import mask_html, mask_id
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Account, Depends(require("read"))]
@@ -25,7 +25,7 @@ PAGE_SIZE = 20
 
 
 def _households(request: Request, user: Account, text: str) -> list[dict[str, Any]]:
-    from search.households import find_households
+    from dangan.search.households import find_households
 
     with get_archive(request).db.read() as session:
         matches = find_households(session, text, village_ids=allowed_village_ids(session, user))

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from archive.users import Account
-from web.auth import require
-from web.deps import get_archive
-from web.permissions import visible_villages
-from web.templating import render
+from dangan.archive.users import Account
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.permissions import visible_villages
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

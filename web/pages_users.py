@@ -10,12 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from archive import users
-from archive.errors import DanganError
-from archive.users import ROLES, Account
-from web.auth import require
-from web.deps import get_archive
-from web.templating import render
+from dangan.archive import users
+from dangan.archive.errors import DanganError
+from dangan.archive.users import ROLES, Account
+from dangan.web.auth import require
+from dangan.web.deps import get_archive
+from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Account, Depends(require("users"))]

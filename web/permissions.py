@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from archive.models import Document, Village
-from archive.users import Account
+from dangan.archive.models import Document, Village
+from dangan.archive.users import Account
 
 # action -> roles allowed. Every route names exactly one action.
 MATRIX: dict[str, frozenset[str]] = {

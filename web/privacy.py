@@ -8,13 +8,13 @@ import threading
 import time
 from typing import Any
 
-from archive import journal
-from archive.context import Archive
-from archive.facts import id_numbers
-from archive.idnumber import mask
-from archive.models import Document, Household
-from archive.users import Account
-from web.permissions import can
+from dangan.archive import journal
+from dangan.archive.context import Archive
+from dangan.archive.facts import id_numbers
+from dangan.archive.idnumber import mask
+from dangan.archive.models import Document, Household
+from dangan.archive.users import Account
+from dangan.web.permissions import can
 
 
 def _id_pattern(gap: str) -> re.Pattern[str]:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from archive.models import Document, Household, Job, Village
-from archive.users import Account
-from web.permissions import allowed_village_ids
+from dangan.archive.models import Document, Household, Job, Village
+from dangan.archive.users import Account
+from dangan.web.permissions import allowed_village_ids
 
 
 def job_progress(session: Session) -> dict[str, Any]:

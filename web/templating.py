@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from web import csrf
-from web.permissions import can
+from dangan.web import csrf
+from dangan.web.permissions import can
 
 STATUS_NAMES = {
     "queued": "排队中",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from archive.models import Base
+from dangan.archive.models import Base
 
 engine = context.config.attributes["engine"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from archive.errors import InputError
-from ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
+from dangan.archive.errors import InputError
+from dangan.ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
 
 __all__ = ["ENGINES", "OcrEngine", "OcrEngineError", "OcrResult", "get_engine"]
 
@@ -17,11 +17,11 @@ def get_engine(name: str = "tesseract") -> OcrEngine:
     """The engine called `name` ("tesseract" or "rapidocr"), one instance per process."""
     key = name.strip().lower()
     if key in ("tesseract", "tess", ""):
-        from ingest.ocr.tesseract import TesseractEngine
+        from dangan.ingest.ocr.tesseract import TesseractEngine
 
         return TesseractEngine()
     if key in ("rapidocr", "rapid"):
-        from ingest.ocr.rapid import RapidOcrEngine
+        from dangan.ingest.ocr.rapid import RapidOcrEngine
 
         try:
             return RapidOcrEngine()

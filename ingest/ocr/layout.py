@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.ocr.base import join_words
+from dangan.ingest.ocr.words import join_words
 
 ROW_OVERLAP = 0.5
 """A line joins a row when its vertical overlap with the row's band is at least this

@@ -15,10 +15,11 @@ from typing import Any
 
 from PIL import Image
 
-from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
-from ingest.ocr.layout import TextLine, reading_order
-from ingest.ocr.vocabulary import Vocabulary
-from ingest.script import looks_traditional
+from dangan.ingest.ocr.base import OcrEngineError, OcrResult
+from dangan.ingest.ocr.layout import TextLine, reading_order
+from dangan.ingest.ocr.vocabulary import Vocabulary
+from dangan.ingest.ocr.words import is_cjk
+from dangan.ingest.script import looks_traditional
 
 MODEL_FILES = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",

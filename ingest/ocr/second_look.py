@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from ingest.ocr.base import is_cjk
-from ingest.ocr.layout import TextLine
-from ingest.preprocess import recorded_dpi
+from dangan.ingest.ocr.layout import TextLine
+from dangan.ingest.ocr.words import is_cjk
+from dangan.ingest.pages.dpi import recorded_dpi
 
 RULE_INCHES = 0.4
 """A straight run of ink this long is a table rule, not part of a character."""

@@ -36,11 +36,12 @@ from typing import Any
 
 from PIL import Image
 
-from ingest.ocr.base import OcrEngineError, OcrResult, is_cjk
-from ingest.ocr.layout import TextLine, joined, reading_order
-from ingest.ocr.second_look import placed, unread_sheet
-from ingest.ocr.vocabulary import Vocabulary
-from ingest.preprocess import recorded_dpi
+from dangan.ingest.ocr.base import OcrEngineError, OcrResult
+from dangan.ingest.ocr.layout import TextLine, joined, reading_order
+from dangan.ingest.ocr.second_look import placed, unread_sheet
+from dangan.ingest.ocr.vocabulary import Vocabulary
+from dangan.ingest.ocr.words import is_cjk
+from dangan.ingest.pages.dpi import recorded_dpi
 
 PAGE_MODE = 3
 """Page segmentation for a page: automatic (`--psm 3`)."""

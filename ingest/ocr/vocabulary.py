@@ -22,8 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from archive.chinese import to_simplified, to_traditional
-from ingest.ocr.base import is_cjk
+from dangan.archive.chinese import to_simplified, to_traditional
+from dangan.ingest.ocr.words import is_cjk
 
 MEND_BELOW = 0.93
 """A character read with less confidence than this may be mended within a word of three

@@ -29,7 +29,7 @@ if not Path(CHROMIUM).exists():
 
 from playwright import sync_api  # noqa: E402
 
-from archive import users  # noqa: E402
+from dangan.archive import users  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.e2e.world import PASSWORD, fast_hashing  # noqa: E402, F401
 from tests.pages import page as render_page  # noqa: E402

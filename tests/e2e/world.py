@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi.testclient import TestClient
 
-from archive import users
-from archive.context import Archive
-from archive.filing import file_document
-from archive.models import Page
+from dangan.archive import users
+from dangan.archive.context import Archive
+from dangan.archive.filing import file_document
+from dangan.archive.models import Page
 from tests import factories
 
 PASSWORD = "correct-horse-9"

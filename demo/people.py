@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from archive.idnumber import check_digit
+from dangan.archive.idnumber import check_digit
 
 # -- name material -----------------------------------------------------------------
 

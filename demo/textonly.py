@@ -12,8 +12,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from archive.demo.forms import document_text, household_documents, traditional, village_documents
-from archive.demo.people import make_township
+from dangan.demo.forms import document_text, household_documents, traditional, village_documents
+from dangan.demo.people import make_township
 
 ITEMS_PER_HOUSEHOLD = 9  # fewer than a household has (13 types less missing items): n is reached
 ITEMS_PER_VILLAGE = 30  # at least: minutes, logs, 评议, 公示/公告, ledger

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.demo.faults import Fault, plant_faults
-from archive.demo.forms import (
+from dangan.demo.faults import Fault, plant_faults
+from dangan.demo.forms import (
     Document,
     document_text,
     h16_photo,
@@ -38,8 +38,8 @@ from archive.demo.forms import (
     traditional,
     village_documents,
 )
-from archive.demo.layout import Page, layout
-from archive.demo.people import Township, make_township
+from dangan.demo.layout import Page, layout
+from dangan.demo.people import Township, make_township
 
 FORMS = ("scan", "phone", "pdf_image", "pdf_text", "docx", "photo")
 
@@ -430,7 +430,7 @@ def _ensure_variety(specs: list[FileSpec], seed: int) -> None:
 
 def render_file(spec: FileSpec, seed: int) -> bytes:
     """The bytes of one planned file (a pure function of the spec and the seed)."""
-    from archive.demo import render as R
+    from dangan.demo import render as R
 
     rng = random.Random(f"file:{seed}:{spec.path}")
     doc = spec.parts[0].doc
@@ -440,7 +440,7 @@ def render_file(spec: FileSpec, seed: int) -> bytes:
         if rng.random() < 0.35:
             banner = rng.choice(("精准扶贫 结对帮扶", "脱贫攻坚 决战决胜", "扶贫先扶志 扶贫必扶智"))
             if doc.traditional:
-                from archive.demo.tradmap import to_traditional
+                from dangan.demo.tradmap import to_traditional
 
                 banner = to_traditional(banner)
         img = R.work_photo(
@@ -463,12 +463,12 @@ def render_file(spec: FileSpec, seed: int) -> bytes:
             exif=R.exif_bytes(spec.taken, make=make, model=model, gps=spec.gps),
         )
     if spec.form == "docx":
-        from archive.demo.office import write_docx
+        from dangan.demo.office import write_docx
 
         assert spec.digitized is not None
         return write_docx(doc, author=spec.author or "Administrator", when=spec.digitized)
     if spec.form == "pdf_text":
-        from archive.demo.pdftext import write_text_pdf
+        from dangan.demo.pdftext import write_text_pdf
 
         assert spec.digitized is not None
         return write_text_pdf(
@@ -591,8 +591,8 @@ def file_entry(spec: FileSpec) -> dict[str, Any]:
 
 
 def _households(t: Township) -> list[dict[str, Any]]:
-    from archive.demo.faults import required_items
-    from archive.demo.roster import roster_row
+    from dangan.demo.faults import required_items
+    from dangan.demo.roster import roster_row
 
     out = []
     for hh in t.households():
@@ -718,13 +718,13 @@ def build_township(
     faults = plant_faults(t, seed)
     specs = plan_corpus(t, seed)
     _fault_files(faults, specs)
-    from archive.demo.roster import write_roster_xlsx
+    from dangan.demo.roster import write_roster_xlsx
 
     roster = write_roster_xlsx(t, out_dir / "roster.xlsx")
     hashes: dict[str, tuple[str, int]] = {}
     if render:
         if any(s.form == "pdf_text" for s in specs):  # make the font base before forking
-            from archive.demo.pdftext import base_font
+            from dangan.demo.pdftext import base_font
 
             for trad in sorted({s.traditional for s in specs if s.form == "pdf_text"}):
                 base_font(trad)
@@ -798,8 +798,8 @@ def render_samples(out_dir: Path, seed: int = 2018) -> list[Path]:
     """Two sample images for the docs: a flatbed scan of an approval form (colour,
     200 dpi, crooked, with a seal and hand-filled values) and a phone photo of a
     posted 公示. PNG, so the look is shown without another round of JPEG."""
-    from archive.demo import render as R
-    from archive.demo.forms import v05_notice
+    from dangan.demo import render as R
+    from dangan.demo.forms import v05_notice
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

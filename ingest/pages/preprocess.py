@@ -1,7 +1,7 @@
 """Preparing page images for OCR.
 
 Flatbed scans: grayscale (the red channel of a colour scan, so red seals drop out; on a
-grey scan, round seals whitened by `ingest.seals.drop_seals`), a threshold below any
+grey scan, round seals whitened by `ingest.pages.seals.drop_seals`), a threshold below any
 second hump of dark ink (a grey seal or stamp that is left; `ink_threshold`), deskew.
 On the demo township's single-page scans the threshold under a seal's hump took the mean
 CER of 16 pages from 11.1 % / 11.6 % (Simplified / Traditional) to 9.4 % / 8.9 %
@@ -17,13 +17,13 @@ on most pages, and kept as ink it garbles the date and signature under it. `drop
 finds round rings of seal-grey ink (a circle search on a copy at about 4.5 px/mm, each
 candidate checked to be inked round at least 75 % of it and hollow in the middle) and,
 within each, whitens the seal's grey ink while keeping text darker than it (details in
-`ingest.seals`). On the demo corpus's 119 grey scans it found the seal on all 27 pages
+`ingest.pages.seals`). On the demo corpus's 119 grey scans it found the seal on all 27 pages
 that carry one and nothing on the other 92; the mean tesseract CER of those 27 pages went
 from 14.2 % to 8.9 %, and that of the benchmark's 16 scans (`bench.ingest`, 8 a group)
 from 8.2 % / 8.4 % (Simplified / Traditional) to 6.5 % / 6.7 %. It takes 10-35 ms on an
 A4 page at 300 dpi without a seal and 25-50 ms with one.
 
-Phone photos: EXIF orientation, then `ingest.flatten`: the sheet found and warped to an
+Phone photos: EXIF orientation, then `ingest.pages.flatten`: the sheet found and warped to an
 upright page 2000 px wide (about 240 dpi on A4; a small sheet is enlarged at most
 twice for tesseract, not at all for RapidOCR: the engine's `photo_max_upscale`), made
 from the red channel (red seals fade) and evenly lit; grayscale only when no sheet is
@@ -48,11 +48,13 @@ orientation detection.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from dangan.ingest.pages.dpi import keep_dpi, recorded_dpi
 
 ImageKind = Literal["scan", "photo"]
 
@@ -100,23 +102,6 @@ def red_dropout(image: Image.Image) -> Image.Image:
     page are in black."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     return keep_dpi(rgb.getchannel("R"), image)
-
-
-def recorded_dpi(image: Image.Image) -> float | None:
-    """The horizontal resolution the file records, or None when it records none (or one
-    that is not a number)."""
-    dpi = image.info.get("dpi")
-    try:
-        return float(dpi[0]) if dpi else None
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def keep_dpi(new: Image.Image, old: Image.Image) -> Image.Image:
-    """`new` with the resolution recorded on `old`, from which it was made."""
-    if "dpi" in old.info:
-        new.info["dpi"] = old.info["dpi"]
-    return new
 
 
 def otsu_threshold(gray: Image.Image) -> int:
@@ -244,12 +229,16 @@ def deskew(image: Image.Image, angle: float | None = None) -> tuple[Image.Image,
     return rotate_page(image, angle), angle
 
 
-def orient(image: Image.Image) -> tuple[Image.Image, int]:
-    """(upright image, degrees turned counter-clockwise: 0, 90, 180 or 270), by tesseract
-    OSD; the page is left as it is unless OSD is confident (MIN_OSD_CONFIDENCE)."""
-    from ingest.ocr.tesseract import detect_orientation
+OrientationCheck = Callable[[Image.Image], tuple[int, float]]
+"""(degrees to turn counter-clockwise to make the page upright, confidence 0.0-1.0):
+an engine's orientation detection, e.g. `ingest.ocr.tesseract.detect_orientation`."""
 
-    degrees, confidence = detect_orientation(image)
+
+def orient(image: Image.Image, detect: OrientationCheck) -> tuple[Image.Image, int]:
+    """(upright image, degrees turned counter-clockwise: 0, 90, 180 or 270), by the
+    caller's orientation check; the page is left as it is unless the check is confident
+    (MIN_OSD_CONFIDENCE)."""
+    degrees, confidence = detect(image)
     if degrees == 0 or confidence < MIN_OSD_CONFIDENCE:
         return image, 0
     return keep_dpi(image.rotate(degrees, expand=True), image), degrees
@@ -259,23 +248,23 @@ def prepare_for_ocr(
     image: Image.Image, kind: ImageKind, max_upscale: float | None = None
 ) -> Image.Image:
     """The image to give the OCR engine: for "scan" grayscale, threshold and deskew; for
-    "photo" EXIF orientation, then `ingest.flatten.flatten_photo`: the sheet found,
+    "photo" EXIF orientation, then `ingest.pages.flatten.flatten_photo`: the sheet found,
     warped upright to 2000 px wide (enlarged at most `max_upscale` times, by default
-    `ingest.flatten.MAX_UPSCALE`), red dropout and the light evened out (grayscale only
+    `ingest.pages.flatten.MAX_UPSCALE`), red dropout and the light evened out (grayscale only
     when no sheet is found). Orientation by 90° steps is checked by the caller only when
     a first reading is poor (see `ingest.extract.ocr_image`)."""
     image = ImageOps.exif_transpose(image) or image
     if kind == "photo":
         # imported here, as are seals and OpenCV: a process that only serves pages
         # never loads them
-        from ingest.flatten import MAX_UPSCALE, flatten_photo
+        from dangan.ingest.pages.flatten import MAX_UPSCALE, flatten_photo
 
         dropout = red_dropout(image) if _is_colour(image) else None
         return flatten_photo(to_grayscale(image), dropout, max_upscale or MAX_UPSCALE)
     if _is_colour(image):
         gray = red_dropout(image)
     else:
-        from ingest.seals import drop_seals
+        from dangan.ingest.pages.seals import drop_seals
 
         gray = drop_seals(to_grayscale(image))
     # The angle comes from the gray page: thin strokes of a page already thresholded

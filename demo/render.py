@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from archive.demo.layout import Page, pil_font
+from dangan.demo.layout import Page, pil_font
 
 A4_PT = (595.28, 841.89)
 INK = (28, 28, 30)
@@ -51,7 +51,7 @@ def draw_page(
     sheet lies crooked on the glass). The turn moves every character and rule; glyphs
     themselves stay upright, which at 1.5 degrees no eye can tell, and it costs a small
     part of turning the whole image."""
-    from archive.demo.layout import advance
+    from dangan.demo.layout import advance
 
     s = dpi / 72.0
     size = (round(page.width * s), round(page.height * s))

@@ -18,7 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from archive.demo.forms import Document, Gap, Grid, IdCard, PageBreak, Para, id_card_lines
+from dangan.demo.forms import Document, Gap, Grid, IdCard, PageBreak, Para, id_card_lines
 
 _CORE_DATE = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 

@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from archive.demo.people import Household, Township
+from dangan.demo.people import Household, Township
 
 HEADERS = (
     "行政村",
@@ -69,7 +69,7 @@ def write_roster_xlsx(t: Township, path: Path | None = None) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
-    from archive.demo.office import stable_zip
+    from dangan.demo.office import stable_zip
 
     wb = Workbook()
     ws = wb.active

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from archive.demo.layout import Page, face_index, font_file
-from archive.demo.tradmap import to_traditional
+from dangan.demo.layout import Page, face_index, font_file
+from dangan.demo.tradmap import to_traditional
 
 _VOCAB_SOURCES = ("forms.py", "people.py", "faults.py", "layout.py", "tradmap.py", "build.py")
 

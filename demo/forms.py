@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from archive.demo.people import (
+from dangan.demo.people import (
     CITY,
     COUNTY,
     POVERTY_LINE,
@@ -25,7 +25,7 @@ from archive.demo.people import (
     Township,
     Village,
 )
-from archive.demo.tradmap import to_traditional
+from dangan.demo.tradmap import to_traditional
 
 # -- blocks ----------------------------------------------------------------------------
 
@@ -457,7 +457,7 @@ def h03_review(t: Township, v: Village, hh: Household, rng: random.Random) -> Do
 
 
 def _rep_names(v: Village, rng: random.Random, n: int) -> list[str]:
-    from archive.demo.people import SURNAMES, _given
+    from dangan.demo.people import SURNAMES, _given
 
     return [rng.choice(SURNAMES) + _given(rng, rng.choice("男女"), False) for _ in range(n)]
 

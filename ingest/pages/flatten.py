@@ -26,7 +26,7 @@ geometry and only has its light evened out; a photo in which no sheet is found w
 confidence is returned as it came: nothing is cropped on a guess.
 
 Measured on the 68 single-page phone photos of the demo corpus (seed 2018, 3 villages x
-10 households), figures in `ingest.preprocess`'s docstring. The sheet was found in all
+10 households), figures in `ingest.pages.preprocess`'s docstring. The sheet was found in all
 68 and in none of its 39 photos of people and houses; on photos made by the demo's
 generator the corners are found within 1.7 px.
 """
@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ingest.preprocess import keep_dpi
+from dangan.ingest.pages.dpi import keep_dpi
 
 PAGE_SHORT_SIDE = 2000
 """Pixels on the short side of the flattened sheet: an A4 sheet at 242 dpi, characters
@@ -88,7 +88,7 @@ def flatten_photo(
     """A grayscale phone photo of a page as a flat, upright, evenly lit page (see the
     module docstring); `gray` unchanged when no sheet is found. The sheet is looked for
     in `gray` and the page made from `source` (grayscale, the same size) when given:
-    the red dropout of a colour photo (`ingest.preprocess.red_dropout`), in which red
+    the red dropout of a colour photo (`ingest.pages.preprocess.red_dropout`), in which red
     seals fade into the paper. The sheet is enlarged at most `max_upscale` times (see
     `sheet_size`)."""
     if gray.mode != "L":

@@ -2,7 +2,7 @@
 
 A round official seal (公章: a ring, a star, the unit's name round the upper rim) is
 printed in red over the date and signature lines. A colour scan loses it by red dropout
-(`ingest.preprocess.red_dropout`); in a grayscale scan it is mid-grey ink (roughly 0.45-0.75
+(`ingest.pages.preprocess.red_dropout`); in a grayscale scan it is mid-grey ink (roughly 0.45-0.75
 of the paper's level, the core of black text below 0.25) and, over the few percent of the
 page it covers, too small a share of the histogram for a page-wide threshold to cut it
 away. Kept as ink, it fuses with the characters under it and tesseract loses those lines.
@@ -43,7 +43,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ingest.preprocess import keep_dpi, recorded_dpi
+from dangan.ingest.pages.dpi import keep_dpi, recorded_dpi
 
 SEAL_RADIUS_MM = (12.0, 26.0)
 """Chinese official seals are 38-45 mm across; the margin on either side covers smaller

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.demo.people import Helper, Household, Township, make_measure
-from archive.idnumber import check_digit
+from dangan.archive.idnumber import check_digit
+from dangan.demo.people import Helper, Household, Township, make_measure
 
 RULES = (
     "MISSING_ITEM",
@@ -363,7 +363,7 @@ def _plant_overload(
     ]
     rng.shuffle(others)
     target = 4 if len(pool) < 12 else rng.choice((4, 5))
-    from archive.demo.people import assign_helper
+    from dangan.demo.people import assign_helper
 
     while len(mine) < target and others:
         hh = others.pop()

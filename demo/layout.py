@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from archive.demo.forms import (
+from dangan.demo.forms import (
     Document,
     Gap,
     Grid,
@@ -26,7 +26,7 @@ from archive.demo.forms import (
     cell_text,
     id_card_lines,
 )
-from archive.demo.tradmap import to_traditional
+from dangan.demo.tradmap import to_traditional
 
 PAGE_SIZES: dict[str, tuple[float, float]] = {
     "A4": (595.28, 841.89),
