@@ -5,17 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from dangan.archive.errors import SchemaOutOfDate
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+SCHEMA_HEAD = "0002"
+"""The newest migration's revision. Opening an archive compares the database with it
+rather than reading the migration scripts, so that a command that only reads does not
+load Alembic (0.12 s); tests/test_schema.py checks that it is Alembic's head."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -74,6 +79,8 @@ class Database:
     # -- schema -----------------------------------------------------------------
 
     def _alembic_config(self) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         cfg.attributes["engine"] = self.engine
@@ -81,16 +88,24 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (creates it on an empty database)."""
+        from alembic import command
+
         command.upgrade(self._alembic_config(), "head")
 
     def current_revision(self) -> str | None:
+        """The revision Alembic recorded in the database; None on an empty one."""
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.scalar(text("SELECT version_num FROM alembic_version"))
 
     def head_revision(self) -> str | None:
+        """The newest migration among the scripts (SCHEMA_HEAD names the same one)."""
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
 
     def require_current(self) -> None:
-        current, head = self.current_revision(), self.head_revision()
-        if current != head:
-            raise SchemaOutOfDate(current, head)
+        current = self.current_revision()
+        if current != SCHEMA_HEAD:
+            raise SchemaOutOfDate(current, SCHEMA_HEAD)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from dangan.archive.context import init_archive
 from dangan.archive.errors import DanganError
 from dangan.cli import common, demo, docs, ingest, journal, review, roster, search, users
 
@@ -45,6 +44,8 @@ def init(
     township: Annotated[str, typer.Option(help="乡镇名称")] = "示例乡镇",
 ) -> None:
     """创建档案库(已有档案库时升级其数据库结构)。"""
+    from dangan.archive.context import init_archive
+
     arc, created = init_archive(
         home or common.home(), fonds=fonds, township=township, actor=common.ACTOR
     )

@@ -38,10 +38,10 @@ from dangan.ingest.exceptions import (
 from dangan.ingest.exif import read_photo_metadata
 from dangan.ingest.limits import Limits
 from dangan.ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
+from dangan.ingest.ocr.script import looks_traditional, suspect_traditional
 from dangan.ingest.ocr.tesseract import detect_orientation
 from dangan.ingest.ocr.words import is_cjk
 from dangan.ingest.pages.preprocess import ImageKind, classify_image_kind, orient, prepare_for_ocr
-from dangan.ingest.script import looks_traditional, suspect_traditional
 
 log = logging.getLogger("dangan.extract")
 
@@ -163,7 +163,7 @@ def ocr_image(
     """Read one page image: prepare it for its kind, read it with the Simplified model,
     turn it upright if that reading is poor and tesseract's orientation detection is
     sure, and read it again with the Traditional model when the first reading suggests
-    Traditional text (see `ingest.script`); the better reading is kept. A photo whose
+    Traditional text (see `ingest.ocr.script`); the better reading is kept. A photo whose
     first reading finds no text (`holds_text`) is read no further."""
     state = state or _ScriptState()
     separate = getattr(engine, "separate_traditional", True)

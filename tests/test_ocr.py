@@ -11,10 +11,10 @@ from PIL import Image
 from dangan.archive.errors import InputError
 from dangan.ingest.extract import ocr_image
 from dangan.ingest.ocr import OcrEngine, OcrEngineError, get_engine
+from dangan.ingest.ocr.script import looks_traditional
 from dangan.ingest.ocr.tesseract import available_languages, detect_orientation
 from dangan.ingest.ocr.words import join_words
 from dangan.ingest.pages.preprocess import prepare_for_ocr
-from dangan.ingest.script import looks_traditional
 from tests.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
 
 SIMPLIFIED_TEXT = "\n".join(SIMPLIFIED)

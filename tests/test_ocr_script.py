@@ -5,13 +5,13 @@ from __future__ import annotations
 from dangan.ingest.extract import ocr_image
 from dangan.ingest.ocr import get_engine
 from dangan.ingest.ocr.base import OcrResult
-from dangan.ingest.pages.preprocess import prepare_for_ocr
-from dangan.ingest.script import (
+from dangan.ingest.ocr.script import (
     _has_traditional_form,
     looks_traditional,
     suspect_traditional,
     traditional_share,
 )
+from dangan.ingest.pages.preprocess import prepare_for_ocr
 from tests.pages import SIMPLIFIED, TC, TRADITIONAL, cer, render_lines
 
 

@@ -25,3 +25,12 @@ def test_schema_check_names_the_fix(tmp_path):
         db.require_current()
     db.upgrade()
     db.require_current()
+
+
+def test_schema_head_is_the_newest_migration(tmp_path):
+    from dangan.archive.db import SCHEMA_HEAD
+
+    db = Database(f"sqlite:///{tmp_path / 'head.db'}")
+    assert db.head_revision() == SCHEMA_HEAD
+    db.upgrade()
+    assert db.current_revision() == SCHEMA_HEAD

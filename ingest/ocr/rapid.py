@@ -17,9 +17,9 @@ from PIL import Image
 
 from dangan.ingest.ocr.base import OcrEngineError, OcrResult
 from dangan.ingest.ocr.layout import TextLine, reading_order
+from dangan.ingest.ocr.script import looks_traditional
 from dangan.ingest.ocr.vocabulary import Vocabulary
 from dangan.ingest.ocr.words import is_cjk
-from dangan.ingest.script import looks_traditional
 
 MODEL_FILES = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
