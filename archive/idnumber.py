@@ -22,14 +22,27 @@ def normalise(raw: str) -> str:
     return raw.strip().replace(" ", "").replace("\u3000", "").replace("x", "X").replace("Ｘ", "X")
 
 
-def why_invalid(raw: str) -> str | None:
-    """None for a valid 18-digit ID number, else the reason in Chinese for the user."""
+PROVINCES = frozenset(
+    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"]
+)
+"""The first two digits of an address code (GB/T 2260): the provinces, autonomous
+regions, municipalities, Taiwan, Hong Kong and Macao."""
+
+
+def why_invalid(raw: str, today: dt.date | None = None) -> str | None:
+    """None for a valid 18-digit ID number, else the reason in Chinese for the user:
+    its shape, its address code's province, its birth date (a real day, not before 1900
+    nor after `today`), its check digit."""
     number = normalise(raw)
     if not _SHAPE.match(number):
         return "身份证号应为18位(17位数字加校验位)"
+    if number[:2] not in PROVINCES:
+        return "身份证号中的地区码无效"
     try:
-        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
+        return "身份证号中的出生日期无效"
+    if not dt.date(1900, 1, 1) <= born <= (today or dt.date.today()):
         return "身份证号中的出生日期无效"
     if check_digit(number[:17]) != number[17]:
         return "身份证号校验位错误"

@@ -105,6 +105,14 @@ def verify(session: Session) -> tuple[int, list[Problem]]:
     return count, problems
 
 
+def head(session: Session) -> tuple[int, str]:
+    """(sequence number, hash) of the newest event; (0, GENESIS) on an empty journal.
+    Reports print it, so that a later `journal verify --anchor` can show that nothing
+    before it was changed."""
+    event = session.scalar(select(JournalEvent).order_by(JournalEvent.seq.desc()).limit(1))
+    return (event.seq, event.hash) if event else (0, GENESIS)
+
+
 def history(session: Session, entity_type: str, entity_id: object) -> list[JournalEvent]:
     return list(
         session.scalars(

@@ -1,0 +1,135 @@
+"""What the archive holds about each household: the roster's row (the information
+system's side), its helpers' pairings, and the items filed to it or waiting in review
+with it as the guess. Read once for the whole archive, so that rules which look across
+households (a helper's load, a helper who is a registered household) see all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dangan.archive.models import Document, Helper, Household, Pairing, Village
+from dangan.audit.findings import Evidence
+
+COUNTED_STATUSES = ("filed", "needs_review")
+"""Items that count as received: filed, or waiting for a person to confirm the guess."""
+
+
+@dataclass(frozen=True)
+class PairingFact:
+    helper_key: int
+    helper_name: str
+    helper_id_number: str | None
+    start: dt.date | None
+    end: dt.date | None
+
+    def overlaps(self, other: PairingFact) -> bool:
+        """Whether both periods share a day (an open end runs on; an unknown start is
+        taken as always)."""
+        return (self.start is None or other.end is None or self.start <= other.end) and (
+            other.start is None or self.end is None or other.start <= self.end
+        )
+
+
+@dataclass(frozen=True)
+class ItemFact:
+    document_id: int
+    archival_code: str | None
+    doc_type: str | None
+    status: str
+    title: str | None
+
+    def evidence(self, excerpt: str) -> Evidence:
+        return Evidence(excerpt, self.document_id, self.archival_code)
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    village_code: str
+    village_name: str
+    household_no: str
+    head_name: str
+    id_number: str
+    members: int | None
+    identification_year: int | None
+    exit_year: int | None
+    annual_income: float | None
+    pairings: tuple[PairingFact, ...]
+    items: tuple[ItemFact, ...]
+
+    @property
+    def label(self) -> str:
+        """How a finding names the household: 白沙村 017 号户 王华新."""
+        return f"{self.village_name} {self.household_no} 号户 {self.head_name}"
+
+    def roster(self, excerpt: str) -> Evidence:
+        """Evidence read from the roster (the information system's side)."""
+        return Evidence(f"花名册 {self.label}: {excerpt}")
+
+
+@dataclass(frozen=True)
+class Facts:
+    households: tuple[HouseholdFacts, ...]
+    """Every household of the archive, ordered by village code and household number."""
+
+
+def read_facts(session: Session) -> Facts:
+    """The facts of every household, in three queries (a county's roster fits in memory:
+    50,000 households with their items)."""
+    items: dict[int, list[ItemFact]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            Document.household_id,
+            Document.id,
+            Document.archival_code,
+            Document.doc_type,
+            Document.status,
+            Document.title,
+        )
+        .where(Document.household_id.is_not(None), Document.status.in_(COUNTED_STATUSES))
+        .order_by(Document.id)
+    )
+    for household_id, *item in rows:
+        items[household_id].append(ItemFact(*item))
+    pairings: dict[int, list[PairingFact]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            Pairing.household_id,
+            Helper.id,
+            Helper.name,
+            Helper.id_number,
+            Pairing.start_date,
+            Pairing.end_date,
+        )
+        .join(Helper, Pairing.helper_id == Helper.id)
+        .order_by(Pairing.household_id, Pairing.start_date, Pairing.id)
+    )
+    for household_id, *pairing in rows:
+        pairings[household_id].append(PairingFact(*pairing))
+    rows = session.execute(
+        select(Household, Village.code, Village.name)
+        .join(Village, Household.village_id == Village.id)
+        .order_by(Village.code, Household.household_no)
+    )
+    households = tuple(
+        HouseholdFacts(
+            village_code=code,
+            village_name=name,
+            household_no=hh.household_no,
+            head_name=hh.head_name,
+            id_number=hh.id_number,
+            members=hh.members,
+            identification_year=hh.identification_year,
+            exit_year=hh.exit_year,
+            annual_income=hh.annual_income,
+            pairings=tuple(pairings.get(hh.id, ())),
+            items=tuple(items.get(hh.id, ())),
+        )
+        for hh, code, name in rows
+    )
+    return Facts(households)

@@ -1,0 +1,57 @@
+"""`dangan audit`: completeness and data-quality findings, per village and household."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from dangan.cli.common import archive, console, emit_json
+
+SEVERITY_NAMES = {"error": "问题", "warning": "提示", "info": "说明"}
+
+
+def audit(
+    village: Annotated[str | None, typer.Option(help="村代码或村名")] = None,
+    household: Annotated[str | None, typer.Option(help="户编号或户主姓名(需同时给出 --village)")] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="只检查这些规则代码, 可重复")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """档案检查: 一户一档完整性与数据质量。发现问题时退出码仍为 0(问题即输出)。"""
+    from dangan.audit.run import resolve_scope, run_audit
+    from dangan.audit.settings import load_settings
+
+    arc = archive()
+    with arc.db.read() as session:
+        scope = resolve_scope(session, village, household)
+        report = run_audit(
+            session,
+            arc.scheme,
+            load_settings(arc.settings.home),
+            scope,
+            [code.strip().upper() for code in rule] if rule else None,
+        )
+    if as_json:
+        emit_json(report)
+        return
+    findings = report["findings"]
+    table = Table("规则", "级别", "村", "户", "说明", title=f"档案检查: {len(findings)} 条发现")
+    for f in findings:
+        table.add_row(
+            f["rule"],
+            SEVERITY_NAMES[f["severity"]],
+            f["village_code"],
+            f["household_no"] or "",
+            escape(f["message"]),
+        )
+    console.print(table)
+    counts = report["summary"]
+    console.print(
+        "  ".join(f"{SEVERITY_NAMES[s]} {n}" for s, n in counts.items())
+        + f"    生成于 {report['generated_at']}, 日志头 {report['journal_head']['seq']}:"
+        f"{report['journal_head']['hash'][:16]}"
+    )
