@@ -61,7 +61,9 @@ def missing_items(facts: Facts, ctx: Context) -> Iterator[Finding]:
                 "MISSING_ITEM",
                 "error",
                 f"{hh.label} 的档案缺少{name}({code}){why}",
-                hh.roster(f"识别年度 {hh.identification_year or '未填'}, 脱贫年度 {hh.exit_year or '未脱贫'}"),
+                hh.roster(
+                    f"识别年度 {hh.identification_year or '未填'}, 脱贫年度 {hh.exit_year or '未脱贫'}"
+                ),
             )
 
 
@@ -198,9 +200,7 @@ def pairing_before_identification(facts: Facts, ctx: Context) -> Iterator[Findin
                     "error",
                     f"{hh.label}: 帮扶责任人 {p.helper_name} 的帮扶开始日期 {p.start} "
                     f"早于识别年度 {hh.identification_year} 年",
-                    hh.roster(
-                        f"识别年度 {hh.identification_year}, 帮扶开始日期 {p.start}"
-                    ),
+                    hh.roster(f"识别年度 {hh.identification_year}, 帮扶开始日期 {p.start}"),
                 )
 
 

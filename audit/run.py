@@ -41,14 +41,13 @@ class Scope:
 
 
 def resolve_scope(session: Session, village: str | None, household: str | None) -> Scope:
-    """The scope named on the command line or in a query (code or name, as elsewhere)."""
-    if household and not village:
-        raise InputError("按户检查时请同时给出村(--village)")
-    if not village:
-        return Scope()
-    row = resolve_village(session, village)
-    found = resolve_household(session, row, household) if household else None
-    return Scope(row.code, row.name, found.household_no if found else None)
+    """The scope named on the command line or in a query: a village by code or name, a
+    household by its number (within the village, when one is given)."""
+    row = resolve_village(session, village) if village else None
+    if household:
+        found = resolve_household(session, row, household)
+        return Scope(found.village.code, found.village.name, found.household_no)
+    return Scope(row.code, row.name) if row else Scope()
 
 
 def run_audit(
@@ -69,9 +68,7 @@ def run_audit(
     ctx = Context(scheme, settings, today or dt.date.today())
     findings = [f for rule in chosen for f in rule.check(facts, ctx) if scope.holds(f)]
     order = {code: i for i, code in enumerate(BY_CODE)}
-    findings.sort(
-        key=lambda f: (f.village_code, f.household_no or "", order[f.rule], f.message)
-    )
+    findings.sort(key=lambda f: (f.village_code, f.household_no or "", order[f.rule], f.message))
     seq, digest = journal.head(session)
     by_rule = Counter(f.rule for f in findings)
     return {

@@ -15,7 +15,9 @@ SEVERITY_NAMES = {"error": "问题", "warning": "提示", "info": "说明"}
 
 def audit(
     village: Annotated[str | None, typer.Option(help="村代码或村名")] = None,
-    household: Annotated[str | None, typer.Option(help="户编号或户主姓名(需同时给出 --village)")] = None,
+    household: Annotated[
+        str | None, typer.Option(help="户编号(多个村有同一编号时同时给出 --village)")
+    ] = None,
     rule: Annotated[
         list[str] | None, typer.Option("--rule", help="只检查这些规则代码, 可重复")
     ] = None,
