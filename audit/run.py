@@ -8,16 +8,18 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.archive import journal
 from dangan.archive.errors import InputError
-from dangan.archive.models import utcnow
+from dangan.archive.models import Village, utcnow
 from dangan.archive.queries import resolve_household, resolve_village
 from dangan.archive.scheme import Scheme
 from dangan.audit.facts import read_facts
 from dangan.audit.findings import SEVERITIES, Finding
 from dangan.audit.rules import BY_CODE, RULES, Context
+from dangan.audit.scores import Section, load_rubric, score_villages
 from dangan.audit.settings import AuditSettings
 
 
@@ -57,9 +59,11 @@ def run_audit(
     scope: Scope = Scope(),
     rules: list[str] | None = None,
     today: dt.date | None = None,
+    rubric: tuple[Section, ...] | None = None,
 ) -> dict[str, Any]:
-    """{generated_at, scope, journal_head, rules, summary, findings}: the findings of
-    `rules` (all by default) within `scope`, households in archive order."""
+    """{generated_at, scope, journal_head, villages, rules, summary, findings, scores}:
+    the findings of `rules` (all by default) within `scope`, households in archive
+    order, and each village's score after `rubric` (the packaged one by default)."""
     unknown = [code for code in rules or () if code not in BY_CODE]
     if unknown:
         raise InputError(f"没有检查规则 {'、'.join(unknown)}: 可选 {'、'.join(BY_CODE)}")
@@ -69,13 +73,23 @@ def run_audit(
     findings = [f for rule in chosen for f in rule.check(facts, ctx) if scope.holds(f)]
     order = {code: i for i, code in enumerate(BY_CODE)}
     findings.sort(key=lambda f: (f.village_code, f.household_no or "", order[f.rule], f.message))
+    villages = [
+        {"code": code, "name": name}
+        for code, name in session.execute(select(Village.code, Village.name).order_by(Village.code))
+        if scope.village_code in (None, code)
+    ]
+    scores = score_villages(
+        findings, [v["code"] for v in villages], load_rubric() if rubric is None else rubric
+    )
     seq, digest = journal.head(session)
     by_rule = Counter(f.rule for f in findings)
     return {
         "generated_at": utcnow().replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
         "scope": scope.as_dict(),
         "journal_head": {"seq": seq, "hash": digest},
+        "villages": villages,
         "rules": [{"code": r.code, "title": r.title, "findings": by_rule[r.code]} for r in chosen],
         "summary": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
         "findings": [f.as_dict() for f in findings],
+        "scores": scores,
     }

@@ -25,6 +25,7 @@ def audit(
 ) -> None:
     """档案检查: 一户一档完整性与数据质量。发现问题时退出码仍为 0(问题即输出)。"""
     from dangan.audit.run import resolve_scope, run_audit
+    from dangan.audit.scores import load_rubric
     from dangan.audit.settings import load_settings
 
     arc = archive()
@@ -36,6 +37,7 @@ def audit(
             load_settings(arc.settings.home),
             scope,
             [code.strip().upper() for code in rule] if rule else None,
+            rubric=load_rubric(arc.settings.home),
         )
     if as_json:
         emit_json(report)
@@ -51,6 +53,12 @@ def audit(
             escape(f["message"]),
         )
     console.print(table)
+    names = {v["code"]: v["name"] for v in report["villages"]}
+    for score in report["scores"]:
+        console.print(
+            f"{names[score['village_code']]}: 得分 {score['score']:g} / {score['max']:g}"
+            f"(扣分 {len([d for d in score['deductions'] if d['points']])} 项)"
+        )
     counts = report["summary"]
     console.print(
         "  ".join(f"{SEVERITY_NAMES[s]} {n}" for s, n in counts.items())

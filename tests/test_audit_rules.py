@@ -246,3 +246,33 @@ def test_scope_limits_findings_to_a_village_or_household(arc: Archive) -> None:
         assert len(audit()) == 3
         assert {f["village_code"] for f in audit(village="桃园村")} == {"004"}
         assert [f["household_no"] for f in audit(village="003", household="002")] == ["002"]
+
+
+def test_scores_deduct_per_finding_until_the_section_is_used_up(arc: Archive) -> None:
+    from dangan.audit.scores import Section
+
+    rubric = (
+        Section("信息系统", 10, 2, ("ID_INVALID",)),
+        Section("帮扶", 20, 2, ("NO_HELPER",)),
+    )
+    with arc.db.write() as session:
+        white = factories.village(session, arc, "003", "白沙村")
+        factories.village(session, arc, "004", "桃园村")
+        for i in range(6):  # six bad ID numbers: 5 deduct 2, the sixth finds the section used up
+            household(session, white, f"00{i}", f"户{i}", id_number="430521196203050179"[:17] + "0")
+    with arc.db.read() as session:
+        report = run_audit(
+            session,
+            arc.scheme,
+            load_settings(),
+            rules=["ID_INVALID", "NO_HELPER", "HOUSEHOLD_LARGE"],
+            rubric=rubric,
+        )
+    white_score, peach_score = report["scores"]
+    assert (white_score["village_code"], peach_score["village_code"]) == ("003", "004")
+    assert white_score["max"] == 30 and peach_score["score"] == 30
+    id_points = [d["points"] for d in white_score["deductions"] if d["rule"] == "ID_INVALID"]
+    assert id_points == [2, 2, 2, 2, 2, 0]
+    no_helper = [d["points"] for d in white_score["deductions"] if d["rule"] == "NO_HELPER"]
+    assert no_helper == [2] * 6
+    assert white_score["score"] == 30 - 10 - 12
