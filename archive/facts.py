@@ -145,12 +145,27 @@ def head_name(text: str) -> str | None:
     return labelled(text, "户主姓名", "户主", "申请人", "姓名", "贫困户姓名", "贫困户")
 
 
+_NOT_NAMES = ("姓名", "单位", "职务", "工作", "签字", "签名", "盖章", "联系", "电话", "身份")
+
+
 def helper_names(text: str) -> list[str]:
+    """Names written after 帮扶责任人 (or 帮扶人, 结对帮扶人), also on its signature line
+    (帮扶责任人签字：王华新); a table header (帮扶责任人 / 姓名 工作单位) is no name."""
     norm = normalise(text)
-    pattern = rf"(?:帮扶责任人|帮扶人|结对帮扶人)(?:姓名)?\s*[:：]?\s*([{_CJK}]{{2,3}})"
-    names = [_cut_at_label(norm, m.start(1), m.group(1)) for m in re.finditer(pattern, norm)]
+    pattern = (
+        rf"(?:帮扶责任人|帮扶人|结对帮扶人)(?:姓名|签字|签名|\(签字\))?\s*[:：]?\s*"
+        rf"([{_CJK}]{{2,3}})"
+    )
+    names = []
+    for match in re.finditer(pattern, norm):
+        after = re.match(rf"\s*[:：]\s*([{_CJK}]{{2,3}})", norm[match.end(1) :])
+        if after and len(match.group(1)) == 2 and match.group(1)[1] in "字宇名":
+            # what came first was a label OCR misread (签字 as 等字): the name follows
+            names.append(_cut_at_label(norm, match.end(1) + after.start(1), after.group(1)))
+        else:
+            names.append(_cut_at_label(norm, match.start(1), match.group(1)))
     return list(
-        dict.fromkeys(n for n in names if len(n) >= 2 and n not in ("姓名", "单位", "职务"))
+        dict.fromkeys(n for n in names if len(n) >= 2 and not n.startswith(_NOT_NAMES))
     )
 
 
@@ -271,6 +286,46 @@ def amounts(text: str) -> list[float]:
         value = float(match.group(1))
         out.append(value * 10000 if match.group(2) == "万元" else value)
     return out
+
+
+_INCOME_LABEL = re.compile(r"人均(?:纯)?收入")
+# 1,590 read as 1.590: money has no third decimal, so the point groups thousands
+_GROUPED = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{3})(?![\d.])")
+_LEADING_YEAR = re.compile(r"^\D{0,3}((?:19|20)\d{2})\s*年度?")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元)?")
+
+
+def incomes_by_year(text: str, year: int | None = None) -> list[tuple[int, float, str]]:
+    """(year, income per person in 元, the line) for every 人均纯收入 written in the
+    text: a labelled value ("2018年家庭人均纯收入：3060元", "人均纯收入 2130.00元"), its
+    year written on the line or else `year` (the form's); or a table under a header
+    naming 人均纯收入 whose rows start with their year ("2018年 3060.00元 否")."""
+    found: list[tuple[int, float, str]] = []
+    in_table = False
+    for raw in normalise(text).replace(",", "").splitlines():
+        line = _GROUPED.sub(r"\1\2", raw.strip())
+        label = _INCOME_LABEL.search(line)
+        if label:
+            after = _NUMBER.search(line, label.end())
+            if after and after.start() - label.end() <= 4:
+                on_line = _LEADING_YEAR.search(line[: label.start()]) or re.search(
+                    r"((?:19|20)\d{2})\s*年", line[: label.start()]
+                )
+                value = float(after.group(1)) * (10000 if after.group(2) == "万元" else 1)
+                if on_line or year:
+                    found.append((int(on_line.group(1)) if on_line else year, value, line))  # type: ignore[arg-type]
+                in_table = False
+            else:
+                in_table = True  # a header: the rows below carry the values
+            continue
+        row = _LEADING_YEAR.match(line)
+        if in_table and row:
+            value = _NUMBER.search(line, row.end())
+            if value and ("." in value.group(1) or value.group(2)):
+                found.append((int(row.group(1)), float(value.group(1)), line))  # type: ignore[union-attr]
+                continue
+        in_table = in_table and bool(row)
+    return found
 
 
 def labelled_amount(text: str, *labels: str) -> float | None:

@@ -6,7 +6,7 @@ The packaged `scheme.toml` is the default; `$DANGAN_HOME/scheme.toml` replaces i
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -37,6 +37,9 @@ class Scheme:
     code_template: str
     village_level_household: str
     vocabulary: tuple[str, ...] = ()  # words printed on these forms (see ingest.ocr.vocabulary)
+    measures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Help-measure categories and the wordings that name them ([measures]), so that the
+    audit matches measures by category rather than by string (archive.measures)."""
 
     def type(self, code: str) -> DocType:
         try:
@@ -86,6 +89,10 @@ def parse_scheme(path: Path) -> Scheme:
             code_template=data["archival_code"]["template"],
             village_level_household=data["archival_code"]["village_level_household"],
             vocabulary=tuple(data.get("vocabulary", {}).get("words", ())),
+            measures={
+                category: tuple(wordings)
+                for category, wordings in data.get("measures", {}).items()
+            },
         )
     except KeyError as exc:
         raise InputError(f"{path}: 分类方案缺少字段 {exc}") from exc

@@ -15,9 +15,13 @@ from sqlalchemy.orm import Session
 
 from dangan.archive.models import Document, Helper, Household, Pairing, Village
 from dangan.audit.findings import Evidence
-
-COUNTED_STATUSES = ("filed", "needs_review")
-"""Items that count as received: filed, or waiting for a person to confirm the guess."""
+from dangan.audit.sources import (
+    COUNTED_STATUSES,
+    HouseholdReadings,
+    read_household_sources,
+    read_log_measures,
+    village_heads,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class HouseholdFacts:
     annual_income: float | None
     pairings: tuple[PairingFact, ...]
     items: tuple[ItemFact, ...]
+    papers: HouseholdReadings
+    """What the household's papers and the work logs say (audit.sources)."""
 
     @property
     def label(self) -> str:
@@ -78,9 +84,10 @@ class Facts:
     """Every household of the archive, ordered by village code and household number."""
 
 
-def read_facts(session: Session) -> Facts:
-    """The facts of every household, in three queries (a county's roster fits in memory:
-    50,000 households with their items)."""
+def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> Facts:
+    """The facts of every household (a county's roster fits in memory: 50,000
+    households with their items), measures matched by `measure_words` (scheme.toml's
+    [measures])."""
     items: dict[int, list[ItemFact]] = defaultdict(list)
     rows = session.execute(
         select(
@@ -116,6 +123,12 @@ def read_facts(session: Session) -> Facts:
         .join(Village, Household.village_id == Village.id)
         .order_by(Village.code, Household.household_no)
     )
+    papers = read_household_sources(session, measure_words)
+    for household_id, readings in read_log_measures(
+        session, measure_words, village_heads(session)
+    ).items():
+        papers[household_id].measures.extend(readings)
+        papers[household_id].sources.add(readings[0].source)
     households = tuple(
         HouseholdFacts(
             village_code=code,
@@ -129,6 +142,7 @@ def read_facts(session: Session) -> Facts:
             annual_income=hh.annual_income,
             pairings=tuple(pairings.get(hh.id, ())),
             items=tuple(items.get(hh.id, ())),
+            papers=papers.get(hh.id) or HouseholdReadings(),
         )
         for hh, code, name in rows
     )

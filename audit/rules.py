@@ -8,15 +8,18 @@ Adding a rule is one function, one entry in `RULES` and one test. Codes are stab
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dangan.archive import idnumber
+from dangan.archive.measures import Measure
 from dangan.archive.scheme import Scheme
 from dangan.audit.facts import Facts, HouseholdFacts, PairingFact
 from dangan.audit.findings import Evidence, Finding
 from dangan.audit.settings import AuditSettings
+from dangan.audit.sources import INFO_FORM, MANUAL, ROSTER, Reading
 
 
 @dataclass(frozen=True)
@@ -103,24 +106,17 @@ def invalid_id_numbers(facts: Facts, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _open_pairings(hh: HouseholdFacts, today: dt.date) -> list[PairingFact]:
-    return [p for p in hh.pairings if p.end is None or p.end >= today]
-
-
 def no_helper(facts: Facts, ctx: Context) -> Iterator[Finding]:
-    """NO_HELPER: no helper paired with the household, or (for a household that has not
-    exited) none whose pairing is still running."""
+    """NO_HELPER: the roster pairs no helper with the household."""
     for hh in facts.households:
         if not hh.pairings:
-            detail = "花名册中无帮扶责任人"
-        elif hh.exit_year is None and not _open_pairings(hh, ctx.today):
-            last = max((p.end for p in hh.pairings if p.end), default=None)
-            detail = f"帮扶已于 {last} 结束, 尚未脱贫"
-        else:
-            continue
-        yield _finding(
-            hh, "NO_HELPER", "error", f"{hh.label}: {detail}", hh.roster(f"帮扶责任人: {detail}")
-        )
+            yield _finding(
+                hh,
+                "NO_HELPER",
+                "error",
+                f"{hh.label}: 花名册中无帮扶责任人",
+                hh.roster("帮扶责任人: 空"),
+            )
 
 
 def helper_is_household(facts: Facts, ctx: Context) -> Iterator[Finding]:
@@ -220,20 +216,222 @@ def large_households(facts: Facts, ctx: Context) -> Iterator[Finding]:
 
 
 def exit_below_line(facts: Facts, ctx: Context) -> Iterator[Finding]:
-    """EXIT_BELOW_LINE: an exited household whose income per person is below the
-    poverty line of its exit year ([poverty_line])."""
+    """EXIT_BELOW_LINE: a household that had exited by the year of the roster's income
+    (see `_roster_income_year`; the exit year when no paper dates it) whose income per
+    person is below that year's poverty line ([poverty_line])."""
     for hh in facts.households:
-        line = ctx.settings.poverty_lines.get(hh.exit_year or 0)
-        if line is None or hh.annual_income is None or hh.annual_income >= line:
+        if hh.exit_year is None or hh.annual_income is None:
+            continue
+        year = _roster_income_year(hh) or hh.exit_year
+        line = ctx.settings.poverty_lines.get(year)
+        if year < hh.exit_year or line is None or hh.annual_income >= line:
             continue
         yield _finding(
             hh,
             "EXIT_BELOW_LINE",
             "error",
-            f"{hh.label} 于 {hh.exit_year} 年脱贫, 年人均纯收入 {hh.annual_income:g} 元"
+            f"{hh.label} 于 {hh.exit_year} 年脱贫, {year} 年人均纯收入 {hh.annual_income:g} 元"
             f"低于当年扶贫标准 {line:g} 元",
             hh.roster(f"脱贫年度 {hh.exit_year}, 年人均纯收入 {hh.annual_income:g}"),
         )
+
+
+# -- three-way check (三对照: manual, work log, archive; seed 001 adds the roster) -------
+
+
+def _by_source(
+    readings: list[Reading], sources: tuple[str, ...] | None = None
+) -> dict[str, Reading]:
+    """Each source's reading: the value it gives most often (its first line with that
+    value as the evidence)."""
+    grouped: dict[str, list[Reading]] = defaultdict(list)
+    for reading in readings:
+        if sources is None or reading.source in sources:
+            grouped[reading.source].append(reading)
+    out = {}
+    for source, group in grouped.items():
+        common = Counter(r.value for r in group).most_common(1)[0][0]
+        out[source] = next(r for r in group if r.value == common)
+    return out
+
+
+def _side_by_side(readings: dict[str, Reading], show: Callable[[Any], str]) -> str:
+    return ", ".join(f"{source}记{show(r.value)}" for source, r in readings.items())
+
+
+_READ_FROM = (
+    ("家庭人口", "members", (MANUAL, INFO_FORM)),
+    ("帮扶责任人", "helpers", (MANUAL,)),
+    ("人均纯收入", "incomes", (MANUAL, "年度收入调查表")),
+)
+
+
+def unreadable_sources(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """SOURCE_UNREADABLE: a source the three-way check compares is in the archive, but
+    the fact could not be read from it (a blurred scan, a form of another layout): it
+    is reported, never counted as agreement."""
+    for hh in facts.households:
+        for what, attribute, sources in _READ_FROM:
+            read = {r.source for r in getattr(hh.papers, attribute)}
+            for source in sources:
+                if source in hh.papers.sources and source not in read:
+                    yield _finding(
+                        hh,
+                        "SOURCE_UNREADABLE",
+                        "warning",
+                        f"{hh.label}: {source}中未能读出{what}, 无法核对(不视为一致)",
+                    )
+
+
+def members_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """MEMBERS_MISMATCH: the roster's household size against the 扶贫手册's and the
+    信息采集表's (seed 001: 基础信息与扶贫手册、信息采集表保持一致)."""
+    papers = (MANUAL, INFO_FORM)
+    for hh in facts.households:
+        got = _by_source(hh.papers.members, papers)
+        if hh.members is not None:
+            got = {ROSTER: Reading(ROSTER, hh.members, hh.roster(f"家庭人口 {hh.members}")), **got}
+        if len({r.value for r in got.values()}) > 1:
+            yield _finding(
+                hh,
+                "MEMBERS_MISMATCH",
+                "error",
+                f"{hh.label} 家庭人口不一致: " + _side_by_side(got, lambda v: f"{v}人"),
+                *(r.evidence for r in got.values()),
+            )
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Names of the same length that differ in one character."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def helper_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """HELPER_MISMATCH: the roster names helpers none of whom the 扶贫手册 or the 结对帮扶
+    登记表 names (a household with no helper in the roster is NO_HELPER's). A name one
+    character away from the roster's may be an OCR slip: reported as a warning."""
+    for hh in facts.households:
+        roster = {p.helper_name for p in hh.pairings}
+        if not roster:
+            continue
+        for source in (MANUAL, "结对帮扶登记表"):
+            # the head's own name is read off a signature line that OCR ran together
+            named = [
+                r for r in hh.papers.helpers if r.source == source and r.value != hh.head_name
+            ]
+            if not named or any(r.value in roster for r in named):
+                continue
+            doubtful = any(_one_apart(r.value, n) for r in named for n in roster)
+            yield _finding(
+                hh,
+                "HELPER_MISMATCH",
+                "warning" if doubtful else "error",
+                f"{hh.label} 帮扶责任人不一致"
+                + ("(可能为识别误差, 请核对原件)" if doubtful else "")
+                + f": 花名册记{'、'.join(sorted(roster))}, "
+                f"{source}记{'、'.join(dict.fromkeys(r.value for r in named))}",
+                hh.roster(f"帮扶责任人 {'、'.join(sorted(roster))}"),
+                named[0].evidence,
+            )
+
+
+def _roster_income_year(hh: HouseholdFacts) -> int | None:
+    """The year the roster's income is taken to be: the latest year surveyed (年度收入
+    调查表), else the latest the manual records. The roster names no year of its own."""
+    surveyed = [r.value[0] for r in hh.papers.incomes if r.source == "年度收入调查表"]
+    written = surveyed or [r.value[0] for r in hh.papers.incomes if r.source == MANUAL]
+    return max(written) if written else None
+
+
+def income_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """INCOME_MISMATCH: a year's income per person differs between the 扶贫手册, the
+    年度收入调查表, the 脱贫计划落实情况表, the 信息采集表 and the roster by more than
+    [income] tolerance."""
+    tolerance = ctx.settings.income_tolerance
+    for hh in facts.households:
+        by_year: dict[int, list[Reading]] = defaultdict(list)
+        for reading in hh.papers.incomes:
+            by_year[reading.value[0]].append(reading)
+        roster_year = _roster_income_year(hh)
+        if roster_year is not None and hh.annual_income is not None:
+            value = (roster_year, hh.annual_income)
+            by_year[roster_year].append(
+                Reading(ROSTER, value, hh.roster(f"年人均纯收入 {hh.annual_income:g}"))
+            )
+        for year in sorted(by_year):
+            got = _by_source(by_year[year])
+            amounts = [r.value[1] for r in got.values()]
+            if len(got) < 2 or max(amounts) - min(amounts) <= tolerance:
+                continue
+            doubtful = all(abs(x - y) <= tolerance or _slip(x, y) for x in amounts for y in amounts)
+            yield _finding(
+                hh,
+                "INCOME_MISMATCH",
+                "warning" if doubtful else "error",
+                f"{hh.label} {year}年人均纯收入不一致"
+                + ("(数字可能为识别误差, 请核对原件)" if doubtful else "")
+                + ": "
+                + _side_by_side(got, lambda v: f"{v[1]:g}元"),
+                *(r.evidence for r in got.values()),
+            )
+
+
+def _slip(a: float, b: float) -> bool:
+    """Whether two numbers differ the way an OCR slip makes them differ: one digit
+    dropped or doubled (2200 read as 200), in numbers of three digits or more. A digit
+    changed for another is no slip to tell apart from a real difference."""
+    x, y = (f"{v:g}" for v in sorted((a, b), key=lambda v: len(f"{v:g}")))
+    if len(y) != len(x) + 1 or len(x) < 3:
+        return False
+    return any(y[:i] + y[i + 1 :] == x for i in range(len(y)))
+
+
+def _disagreement(a: Measure, b: Measure) -> str | None:
+    """ "clear" when, for a unit both count, the two share no number and not every
+    difference could be an OCR slip; "doubtful" when every difference could; None when
+    they agree. (An outcome column may add numbers the other source leaves out.)"""
+    ca, cb = a.counts(), b.counts()
+    worst = None
+    for unit in ca.keys() & cb.keys():
+        if set(ca[unit]) & set(cb[unit]):
+            continue
+        if all(_slip(x, y) for x in ca[unit] for y in cb[unit]):
+            worst = worst or "doubtful"
+        else:
+            return "clear"
+    return worst
+
+
+def measure_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """MEASURE_MISMATCH: the 扶贫手册, the work log and the 脱贫计划落实情况表 record a
+    measure of the same category on the same day with different numbers (种猪 2 头 and
+    4 头; 月工资 2200 元 and 4400 元)."""
+    for hh in facts.households:
+        by_key: dict[tuple[dt.date, str], dict[str, Reading]] = defaultdict(dict)
+        for reading in hh.papers.measures:
+            measure: Measure = reading.value
+            if measure.date is not None:
+                by_key[(measure.date, measure.category)].setdefault(reading.source, reading)
+        for (day, category), got in sorted(by_key.items()):
+            readings = list(got.values())
+            kinds = {
+                _disagreement(a.value, b.value)
+                for i, a in enumerate(readings)
+                for b in readings[i + 1 :]
+            } - {None}
+            if not kinds:
+                continue
+            doubtful = "clear" not in kinds
+            yield _finding(
+                hh,
+                "MEASURE_MISMATCH",
+                "warning" if doubtful else "error",
+                f"{hh.label} {day} {category}措施记录不一致"
+                + ("(数字可能为识别误差, 请核对原件)" if doubtful else "")
+                + ": "
+                + "; ".join(f"{r.source}记“{r.value.line}”" for r in readings),
+                *(r.evidence for r in readings),
+            )
 
 
 RULES: tuple[Rule, ...] = (
@@ -245,6 +443,11 @@ RULES: tuple[Rule, ...] = (
     Rule("HELPER_OVERLOAD", "帮扶责任人同时帮扶不超过规定户数", helper_overload),
     Rule("PAIRING_BEFORE_IDENTIFICATION", "帮扶不早于识别", pairing_before_identification),
     Rule("HOUSEHOLD_LARGE", "大户人口核实", large_households),
+    Rule("MEMBERS_MISMATCH", "三对照: 家庭人口一致", members_mismatch),
+    Rule("HELPER_MISMATCH", "三对照: 帮扶责任人一致", helper_mismatch),
+    Rule("INCOME_MISMATCH", "三对照: 人均纯收入一致", income_mismatch),
+    Rule("MEASURE_MISMATCH", "三对照: 帮扶措施一致", measure_mismatch),
+    Rule("SOURCE_UNREADABLE", "三对照: 来源可读出", unreadable_sources),
     Rule("EXIT_BELOW_LINE", "脱贫户收入达到扶贫标准", exit_below_line),
 )
 BY_CODE = {rule.code: rule for rule in RULES}

@@ -68,7 +68,7 @@ def run_audit(
     if unknown:
         raise InputError(f"没有检查规则 {'、'.join(unknown)}: 可选 {'、'.join(BY_CODE)}")
     chosen = [BY_CODE[code] for code in rules] if rules else list(RULES)
-    facts = read_facts(session)
+    facts = read_facts(session, scheme.measures)
     ctx = Context(scheme, settings, today or dt.date.today())
     findings = [f for rule in chosen for f in rule.check(facts, ctx) if scope.holds(f)]
     order = {code: i for i, code in enumerate(BY_CODE)}

@@ -18,6 +18,7 @@ class AuditSettings:
     helper_max_households: int = 3
     large_household_members: int = 7
     poverty_lines: dict[int, float] = field(default_factory=dict)
+    income_tolerance: float = 1.0
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -57,4 +58,7 @@ def load_settings(home: Path | None = None) -> AuditSettings:
             _number(path, "households.large_members", households.get("large_members", 7))
         ),
         poverty_lines=lines,
+        income_tolerance=_number(
+            path, "income.tolerance", data.get("income", {}).get("tolerance", 1)
+        ),
     )

@@ -134,19 +134,18 @@ def test_missing_item_and_items_waiting_in_review(world, arc: Archive) -> None:
     assert waiting["severity"] == "info" and waiting["evidence"][0]["document_id"]
 
 
-def test_no_helper_when_none_or_all_ended_before_exit(world) -> None:
+def test_no_helper_when_the_roster_pairs_none(world) -> None:
     def build(session: Session, village: Village) -> None:
         cadre = helper(session)
         household(session, village, "001", "王建国")  # never paired
-        ended = household(session, village, "002", "李秀英")
-        pair(session, ended, cadre, end=dt.date(2019, 12, 31))
-        exited = household(session, village, "003", "张三", exit_year=2019)
-        pair(session, exited, cadre, end=dt.date(2019, 12, 31))
-        running = household(session, village, "004", "赵四")
+        ended = household(session, village, "002", "李秀英")  # paired until the campaign ended
+        pair(session, ended, cadre, end=dt.date(2020, 12, 31))
+        running = household(session, village, "003", "赵四")
         pair(session, running, cadre)
 
     found = world(build, "NO_HELPER")
-    assert [f["household_no"] for f in found] == ["001", "002"]
+    assert [f["household_no"] for f in found] == ["001"]
+    assert found[0]["evidence"][0]["document_id"] is None  # read from the roster
 
 
 def test_helper_is_household_by_id_number_not_by_name(world) -> None:

@@ -1,0 +1,147 @@
+"""三对照: the manual, the work log, the archive's forms and the roster compared on
+realistic OCR text (spaces between characters, misread labels and digits, wrapped
+lines), each rule with a case it must report and one it must not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from dangan.archive.context import Archive
+from dangan.archive.models import Household, Page, Village
+from dangan.audit.run import run_audit
+from dangan.audit.settings import load_settings
+from tests import factories
+from tests.test_audit_rules import helper, household, pair
+
+MANUAL = """贫困户扶贫手册
+户主姓名：王建国
+一、家庭基本情况
+联系电话 13362048865 家庭人口 {members}人
+三、帮扶责任人
+姓名 工作单位 职务 联系电话 帮扶起始时间
+{helper} 桑村镇中心小学 校长 15139368004 2016年6月15日
+五、帮扶措施
+时间 类别 帮扶措施内容 帮扶成效
+2018年7月2日 就业扶持 推荐到镇工业园务工，月工资{wage}元 稳定务工收入
+2018年8月8日 产业扶持 发放种猪1头 年增收约1800元
+六、帮扶成效
+年度 人均纯收入 是否脱贫 户主签字
+2017年 2260元 否 王建国
+2018年 {income}元 否 王建国
+帮扶责任人{sign}：{helper}    户主签字：王建国"""
+
+LOG = """驻村工作队工作日志
+行政村：白沙村    队长：汤明建    2018年7月
+7月2日 星期一 晴转多云
+协助帮扶责任人王德兴为4组贫困户王建国落实就业扶持措施：推荐到镇工业园务工，月工
+资{wage}元。
+7月8日 星期日 阴
+帮扶责任人王德兴入户走访1组贫困户王建国，查看产业发展情况。"""
+
+SURVEY = """2018年贫困户年度收入调查表
+行政村：白沙村    户主：王建国    家庭人口：{members}人
+全年家庭纯收入：18360元    人均纯收入：{income}元"""
+
+
+def build(
+    arc: Archive,
+    *,
+    roster_members: int = 4,
+    roster_income: float = 3060,
+    roster_helper: str = "王德兴",
+    manual: dict[str, str] | None = None,
+    log_wage: str = "2200",
+    survey_income: str = "3060",
+    manual_text: str | None = None,
+) -> None:
+    values = {"members": "4", "helper": "王德兴", "wage": "2200", "income": "3060", "sign": "签字"}
+    values.update(manual or {})
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        hh = household(
+            session, village, "017", "王建国", members=roster_members, annual_income=roster_income
+        )
+        pair(session, hh, helper(session, roster_helper), dt.date(2016, 6, 15))
+        add(session, arc, village, hh, "H07", manual_text or MANUAL.format(**values))
+        add(session, arc, village, None, "V03", LOG.format(wage=log_wage))
+        add(session, arc, village, hh, "H11", SURVEY.format(members=4, income=survey_income))
+
+
+def add(
+    session: Session, arc: Archive, village: Village, hh: Household | None, code: str, text: str
+) -> None:
+    doc = factories.document(session, arc, village_row=village, household_row=hh, doc_type=code)
+    doc.status = "filed"
+    session.add(Page(document=doc, page_no=1, text=text))
+
+
+def findings(arc: Archive, rule: str) -> list[dict]:
+    with arc.db.read() as session:
+        return run_audit(session, arc.scheme, load_settings(), rules=[rule])["findings"]
+
+
+def test_everything_agreeing_despite_ocr_noise_reports_nothing(arc: Archive) -> None:
+    noisy = MANUAL.format(
+        members="4", helper="王德兴", wage="2200", income="3.060", sign="等字"
+    ).replace("家庭人口", "家 庭 人 口")
+    build(arc, manual_text=noisy)
+    for rule in ("MEMBERS_MISMATCH", "INCOME_MISMATCH", "MEASURE_MISMATCH", "HELPER_MISMATCH"):
+        assert findings(arc, rule) == [], rule
+    assert findings(arc, "SOURCE_UNREADABLE") == []
+
+
+def test_members_mismatch_names_each_source(arc: Archive) -> None:
+    build(arc, roster_members=5)
+    (found,) = findings(arc, "MEMBERS_MISMATCH")
+    assert "花名册记5人" in found["message"] and "扶贫手册记4人" in found["message"]
+    assert {e["document_id"] is None for e in found["evidence"]} == {True, False}
+
+
+def test_income_mismatch_sides_by_side_and_ocr_slips_are_doubtful(arc: Archive) -> None:
+    build(arc, manual={"income": "3570"})
+    (found,) = findings(arc, "INCOME_MISMATCH")
+    assert found["severity"] == "error" and "2018年" in found["message"]
+    assert "扶贫手册记3570元" in found["message"] and "年度收入调查表记3060元" in found["message"]
+
+
+def test_income_read_with_a_dropped_digit_is_a_warning(arc: Archive) -> None:
+    build(arc, manual={"income": "306"})  # 3060 with its 0 lost
+    (found,) = findings(arc, "INCOME_MISMATCH")
+    assert found["severity"] == "warning" and "识别误差" in found["message"]
+
+
+def test_measure_mismatch_between_manual_and_wrapped_log_entry(arc: Archive) -> None:
+    build(arc, log_wage="4400")
+    (found,) = findings(arc, "MEASURE_MISMATCH")
+    assert found["severity"] == "error" and "2018-07-02" in found["message"]
+    assert "4400" in found["message"] and "2200" in found["message"]
+    sources = {e["excerpt"][:2] for e in found["evidence"]}
+    assert len(found["evidence"]) == 2 and sources
+
+
+def test_measure_with_a_dropped_digit_is_a_warning(arc: Archive) -> None:
+    build(arc, manual={"wage": "200"})
+    (found,) = findings(arc, "MEASURE_MISMATCH")
+    assert found["severity"] == "warning"
+
+
+def test_helper_mismatch_and_a_one_character_slip(arc: Archive) -> None:
+    build(arc, manual={"helper": "李明"})
+    (found,) = findings(arc, "HELPER_MISMATCH")
+    assert found["severity"] == "error" and "花名册记王德兴" in found["message"]
+
+
+def test_helper_read_one_character_off_is_a_warning(arc: Archive) -> None:
+    build(arc, manual={"helper": "王德米"})
+    (found,) = findings(arc, "HELPER_MISMATCH")
+    assert found["severity"] == "warning"
+
+
+def test_a_manual_that_cannot_be_read_is_reported_not_agreed(arc: Archive) -> None:
+    build(arc, manual_text="贫 困 户 扶 贫 手 册\n▒▒▒ 模 糊 不 清 ▒▒▒")
+    unreadable = {f["message"] for f in findings(arc, "SOURCE_UNREADABLE")}
+    assert any("扶贫手册中未能读出家庭人口" in m for m in unreadable)
+    assert any("扶贫手册中未能读出人均纯收入" in m for m in unreadable)
+    assert findings(arc, "MEMBERS_MISMATCH") == []
