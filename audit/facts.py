@@ -18,8 +18,10 @@ from dangan.audit.findings import Evidence
 from dangan.audit.sources import (
     COUNTED_STATUSES,
     HouseholdReadings,
+    VillageReadings,
     read_household_sources,
     read_log_measures,
+    read_village_sources,
     village_heads,
 )
 
@@ -79,9 +81,19 @@ class HouseholdFacts:
 
 
 @dataclass(frozen=True)
+class VillageFacts:
+    code: str
+    name: str
+    papers: VillageReadings
+    """Its meetings and its 公示's posting periods (audit.sources)."""
+
+
+@dataclass(frozen=True)
 class Facts:
     households: tuple[HouseholdFacts, ...]
     """Every household of the archive, ordered by village code and household number."""
+    villages: tuple[VillageFacts, ...] = ()
+    """Every village, ordered by code."""
 
 
 def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> Facts:
@@ -146,4 +158,11 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
         )
         for hh, code, name in rows
     )
-    return Facts(households)
+    village_papers = read_village_sources(session)
+    villages = tuple(
+        VillageFacts(code, name, village_papers.get(vid) or VillageReadings())
+        for vid, code, name in session.execute(
+            select(Village.id, Village.code, Village.name).order_by(Village.code)
+        )
+    )
+    return Facts(households, villages)

@@ -267,9 +267,10 @@ _READ_FROM = (
 
 
 def unreadable_sources(facts: Facts, ctx: Context) -> Iterator[Finding]:
-    """SOURCE_UNREADABLE: a source the three-way check compares is in the archive, but
-    the fact could not be read from it (a blurred scan, a form of another layout): it
-    is reported, never counted as agreement."""
+    """SOURCE_UNREADABLE: a source a rule compares is in the archive, but the fact could
+    not be read from it (a blurred scan, a form of another layout): it is reported,
+    never counted as agreement. Village papers: see `unreadable_village_papers`."""
+    yield from unreadable_village_papers(facts, ctx)
     for hh in facts.households:
         for what, attribute, sources in _READ_FROM:
             read = {r.source for r in getattr(hh.papers, attribute)}
@@ -316,9 +317,7 @@ def helper_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
             continue
         for source in (MANUAL, "结对帮扶登记表"):
             # the head's own name is read off a signature line that OCR ran together
-            named = [
-                r for r in hh.papers.helpers if r.source == source and r.value != hh.head_name
-            ]
+            named = [r for r in hh.papers.helpers if r.source == source and r.value != hh.head_name]
             if not named or any(r.value in roster for r in named):
                 continue
             doubtful = any(_one_apart(r.value, n) for r in named for n in roster)
@@ -434,6 +433,72 @@ def measure_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
             )
 
 
+# -- village working rules (seed 000, seed 003) --------------------------------------
+
+
+def meeting_gaps(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """MEETING_GAP: a month without village meeting minutes (会议记录), between the first
+    and the last month of a year that has minutes (when meetings began or stopped that
+    year the archive cannot tell). One finding per missing month; the minutes before and
+    after it are its evidence."""
+    for village in facts.villages:
+        # minutes whose date could not be read may be the month's: the gap is then doubtful
+        undated = [r for r in village.papers.unread if r.source == "会议记录"]
+        held: dict[tuple[int, int], Reading] = {}
+        for reading in village.papers.meetings:
+            held.setdefault((reading.value.year, reading.value.month), reading)
+        for year in sorted({y for y, _ in held}):
+            months = sorted(m for y, m in held if y == year)
+            for month in range(months[0], months[-1] + 1):
+                if (year, month) in held:
+                    continue
+                before = held[(year, max(m for m in months if m < month))]
+                after = held[(year, min(m for m in months if m > month))]
+                yield Finding(
+                    "MEETING_GAP",
+                    "warning" if undated else "error",
+                    village.code,
+                    None,
+                    f"{village.name} {year}年{month}月无会议记录(每月至少召开一次)"
+                    + (f"; 另有 {len(undated)} 份会议记录日期未能读出, 请核对" if undated else ""),
+                    (before.evidence, after.evidence, *(r.evidence for r in undated)),
+                )
+
+
+def short_notices(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """NOTICE_TOO_SHORT: a 公示 posted for fewer days than [notices] min_days (seed 003:
+    不少于7天), counting its first and last day."""
+    least = ctx.settings.notice_min_days
+    for village in facts.villages:
+        for reading in village.papers.notices:
+            start, end = reading.value
+            days = (end - start).days + 1
+            if days < least:
+                yield Finding(
+                    "NOTICE_TOO_SHORT",
+                    "error",
+                    village.code,
+                    None,
+                    f"{village.name} 公示期 {start} 至 {end}, 仅 {days} 天(不少于 {least} 天)",
+                    (reading.evidence,),
+                )
+
+
+def unreadable_village_papers(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """SOURCE_UNREADABLE for village papers: minutes whose date or a 公示 whose posting
+    period could not be read (not counted as a meeting held or a period long enough)."""
+    for village in facts.villages:
+        for reading in village.papers.unread:
+            yield Finding(
+                "SOURCE_UNREADABLE",
+                "warning",
+                village.code,
+                None,
+                f"{village.name}: {reading.source}中未能读出{reading.value}, 无法核对(不视为合规)",
+                (reading.evidence,),
+            )
+
+
 RULES: tuple[Rule, ...] = (
     Rule("MISSING_ITEM", "一户一档: 必备材料齐全", missing_items),
     Rule("ITEM_NOT_FILED", "已收到的必备材料待确认归档", items_in_review),
@@ -447,7 +512,9 @@ RULES: tuple[Rule, ...] = (
     Rule("HELPER_MISMATCH", "三对照: 帮扶责任人一致", helper_mismatch),
     Rule("INCOME_MISMATCH", "三对照: 人均纯收入一致", income_mismatch),
     Rule("MEASURE_MISMATCH", "三对照: 帮扶措施一致", measure_mismatch),
-    Rule("SOURCE_UNREADABLE", "三对照: 来源可读出", unreadable_sources),
+    Rule("MEETING_GAP", "每月召开村扶贫会议", meeting_gaps),
+    Rule("NOTICE_TOO_SHORT", "公示期不少于规定天数", short_notices),
+    Rule("SOURCE_UNREADABLE", "核对所需的材料可读出", unreadable_sources),
     Rule("EXIT_BELOW_LINE", "脱贫户收入达到扶贫标准", exit_below_line),
 )
 BY_CODE = {rule.code: rule for rule in RULES}

@@ -19,6 +19,7 @@ class AuditSettings:
     large_household_members: int = 7
     poverty_lines: dict[int, float] = field(default_factory=dict)
     income_tolerance: float = 1.0
+    notice_min_days: int = 7
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -58,6 +59,9 @@ def load_settings(home: Path | None = None) -> AuditSettings:
             _number(path, "households.large_members", households.get("large_members", 7))
         ),
         poverty_lines=lines,
+        notice_min_days=int(
+            _number(path, "notices.min_days", data.get("notices", {}).get("min_days", 7))
+        ),
         income_tolerance=_number(
             path, "income.tolerance", data.get("income", {}).get("tolerance", 1)
         ),

@@ -6,6 +6,8 @@ from. The rules compare these readings; they never read text themselves.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -160,4 +162,61 @@ def village_heads(session: Session) -> dict[int, dict[str, int]]:
     for (vid, name), ids in counts.items():
         if len(ids) == 1 and len(name) >= 2:
             out[vid][name] = ids[0]
+    return out
+
+
+@dataclass
+class VillageReadings:
+    meetings: list[Reading] = field(default_factory=list)
+    """value: the day a meeting was held (会议记录)."""
+    notices: list[Reading] = field(default_factory=list)
+    """value: (first day, last day) a 公示 was posted."""
+    unread: list[Reading] = field(default_factory=list)
+    """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
+
+
+_RANGE = re.compile(r"(至|到|—|－|-|~|～)")
+
+
+def _posting_period(text: str) -> tuple[dt.date, dt.date, str] | None:
+    """The period a 公示 was posted: two dates joined by 至 (到, a dash) on the line that
+    names the 公示 (公示时间, 公示期) or else on any line."""
+    lines = text_facts.normalise(text).splitlines()
+    ordered = [line for line in lines if "公示" in line] + lines
+    for line in ordered:
+        found = text_facts.dates(line)
+        if len(found) >= 2 and _RANGE.search(line):
+            return found[0], found[1], line
+    return None
+
+
+def read_village_sources(session: Session) -> dict[int, VillageReadings]:
+    """Village id → its meetings (会议记录, V02) and the posting periods of its 公示 (V05)."""
+    out: dict[int, VillageReadings] = defaultdict(VillageReadings)
+    dated = dict(
+        session.execute(
+            select(Document.id, Document.date).where(Document.doc_type.in_(("V02", "V05")))
+        ).all()
+    )
+    for item in _texts(session, ("V02", "V05")):
+        if item.village_id is None:
+            continue
+        got = out[item.village_id]
+        text = "\n".join(t for _, t in item.pages)
+        page = item.pages[0][0] if item.pages else 1
+        if item.doc_type == "V02":
+            day = text_facts.document_date(text) or dated.get(item.document_id)
+            first_line = next((ln for ln in text.splitlines() if ln.strip()), "会议记录")
+            reading = Reading("会议记录", day, _evidence(item, page, first_line))
+            (got.meetings if day else got.unread).append(
+                reading if day else Reading("会议记录", "会议日期", reading.evidence)
+            )
+        elif "公示" in text_facts.normalise(text):
+            period = _posting_period(text)
+            if period and period[1] >= period[0]:
+                got.notices.append(Reading("公示", period[:2], _evidence(item, page, period[2])))
+            else:
+                got.unread.append(
+                    Reading("公示", "公示期", _evidence(item, page, text.strip()[:40]))
+                )
     return out

@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from dangan.archive import facts
 from dangan.archive.context import Archive
 from dangan.archive.models import Household, Page, Village
 from dangan.audit.run import run_audit
@@ -74,6 +75,7 @@ def add(
 ) -> None:
     doc = factories.document(session, arc, village_row=village, household_row=hh, doc_type=code)
     doc.status = "filed"
+    doc.date = facts.document_date(text)  # as classification dates it: None when unreadable
     session.add(Page(document=doc, page_no=1, text=text))
 
 
@@ -145,3 +147,53 @@ def test_a_manual_that_cannot_be_read_is_reported_not_agreed(arc: Archive) -> No
     assert any("扶贫手册中未能读出家庭人口" in m for m in unreadable)
     assert any("扶贫手册中未能读出人均纯收入" in m for m in unreadable)
     assert findings(arc, "MEMBERS_MISMATCH") == []
+
+
+MINUTES = "{village}扶贫工作会议记录\n时间：{date}上午9时\n地点：村委会议室\n主持人：毛志军    记录人：杨敏菊"
+NOTICE = "桑村镇白沙村拟脱贫户公示\n现将拟脱贫户名单予以公示：\n公示时间：{start}至{end}。\n桑村镇人民政府"
+
+
+def village_papers(arc: Archive, minutes: list[str], notices: list[tuple[str, str]]) -> None:
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        for day in minutes:
+            add(session, arc, village, None, "V02", MINUTES.format(village="白沙村", date=day))
+        for start, end in notices:
+            add(session, arc, village, None, "V05", NOTICE.format(start=start, end=end))
+
+
+def test_meeting_gap_finds_the_month_without_minutes(arc: Archive) -> None:
+    days = [f"2018年{m}月1{m % 9}日" for m in (1, 2, 3, 5, 6)]  # no April
+    village_papers(arc, days, [])
+    (gap,) = findings(arc, "MEETING_GAP")
+    assert gap["severity"] == "error" and "2018年4月" in gap["message"]
+    assert gap["household_no"] is None and len(gap["evidence"]) == 2
+
+
+def test_meeting_gap_is_doubtful_when_some_minutes_have_no_readable_date(arc: Archive) -> None:
+    days = ["2018年1月10日", "2018年?月23日", "2018年3月12日"]  # OCR lost February's month
+    village_papers(arc, days, [])
+    (gap,) = findings(arc, "MEETING_GAP")
+    assert gap["severity"] == "warning" and "2018年2月" in gap["message"]
+    assert any("会议日期" in f["message"] for f in findings(arc, "SOURCE_UNREADABLE"))
+
+
+def test_no_gap_when_every_month_has_minutes(arc: Archive) -> None:
+    village_papers(arc, [f"二〇一八年{m}月五日" for m in "一二三四"], [])
+    assert findings(arc, "MEETING_GAP") == []
+
+
+def test_notice_too_short_counts_first_and_last_day(arc: Archive) -> None:
+    village_papers(
+        arc,
+        [],
+        [("2018年10月22日", "2018年10月26日"), ("2015年09月25日", "2015年10月01日")],
+    )
+    (short,) = findings(arc, "NOTICE_TOO_SHORT")
+    assert "仅 5 天" in short["message"] and "2018-10-22" in short["message"]
+
+
+def test_a_notice_whose_period_cannot_be_read_is_reported(arc: Archive) -> None:
+    village_papers(arc, [], [("2018年10月22日", "2018年1O月")])
+    assert findings(arc, "NOTICE_TOO_SHORT") == []
+    assert any("公示期" in f["message"] for f in findings(arc, "SOURCE_UNREADABLE"))
