@@ -2,8 +2,11 @@
 
 Headers are matched by synonym wherever the header row sits (real rosters carry a
 title row above it). Re-import updates households in place and journals each
-change; a row with an invalid ID number or a missing required field is reported
-with its row number and reason, and the other rows still import.
+change. Only a row that names no head of household or no village is refused; a
+head's ID number that is missing or invalid, a cell that cannot be read, an ID
+number shared with another household: the row is imported and the problem reported
+with its row number (a warning), so that the household exists, its papers are filed
+to it, and the audit can report the fault.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +46,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": ("联系电话", "电话", "手机号码"),
     "annual_income": ("年人均纯收入", "人均纯收入", "家庭年人均纯收入"),
 }
-REQUIRED = ("village", "head_name", "id_number")
 LABELS = {
     "village": "行政村",
     "head_name": "户主姓名",
     "id_number": "身份证号",
+    "members": "家庭人口",
+    "identification_year": "识别年度",
+    "exit_year": "脱贫年度",
+    "annual_income": "年人均纯收入",
+    "pairing_start": "帮扶开始日期",
+    "pairing_end": "帮扶结束日期",
 }
 HOUSEHOLD_FIELDS = (
     "head_name",
@@ -60,6 +68,8 @@ HOUSEHOLD_FIELDS = (
     "annual_income",
 )
 _HEADER_SCAN_ROWS = 15
+# The widest ID number the households table holds; a longer one cannot be stored.
+_ID_WIDTH: int = Household.__table__.c.id_number.type.length  # type: ignore[attr-defined]
 
 
 def _norm_header(value: object) -> str:
@@ -75,6 +85,7 @@ _LOOKUP = {_norm_header(s): key for key, names in SYNONYMS.items() for s in name
 class RowIssue:
     row: int
     reason: str
+    field: str = ""  # the column at fault ("id_number", ...), "" for the row as a whole
 
     def __str__(self) -> str:
         return f"第 {self.row} 行: {self.reason}"
@@ -88,8 +99,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     villages_created: int = 0
-    errors: list[RowIssue] = field(default_factory=list)
-    warnings: list[RowIssue] = field(default_factory=list)
+    errors: list[RowIssue] = field(default_factory=list)  # rows not imported
+    warnings: list[RowIssue] = field(default_factory=list)  # rows imported, to be checked
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,7 +111,9 @@ class ImportReport:
             "unchanged": self.unchanged,
             "villages_created": self.villages_created,
             "errors": [{"row": e.row, "reason": e.reason} for e in self.errors],
-            "warnings": [{"row": w.row, "reason": w.reason} for w in self.warnings],
+            "warnings": [
+                {"row": w.row, "reason": w.reason, "field": w.field} for w in self.warnings
+            ],
         }
 
 
@@ -211,7 +224,7 @@ def _year(cell: Cell) -> int | None:
         return None
     match = re.search(r"(19|20)\d{2}", text)
     if not match:
-        raise ValueError(f"年度无法识别: {text}")
+        raise ValueError(f"无法识别({text})")
     return int(match.group())
 
 
@@ -227,53 +240,102 @@ def _date(cell: Cell) -> dt.date | None:
         r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text
     )
     if not match:
-        raise ValueError(f"日期无法识别: {text}")
-    return dt.date(*(int(g) for g in match.groups()))
+        raise ValueError(f"无法识别({text})")
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise ValueError(f"不是有效日期({text})") from None
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"无法识别({text})") from None
 
 
 def _int(cell: Cell) -> int | None:
     text = re.sub(r"[人口]", "", _text(cell))
-    return int(float(text)) if text else None
+    return int(_number(text)) if text else None
 
 
 def _money(cell: Cell) -> float | None:
     text = re.sub(r"[元,，\s]", "", _text(cell))
-    return float(text) if text else None
+    return _number(text) if text else None
+
+
+def _head_id(cell: Cell) -> tuple[str | None, str | None]:
+    """The head's ID number as written (normalised), None when the cell gives nothing
+    that can be kept; and what is wrong with it, None when nothing is."""
+    if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
+        return None, "身份证号被存成了数字(精度已丢失), 未导入该项; 请将该列设为文本后重新导出"
+    number = idnumber.normalise(_text(cell))
+    if not number:
+        return None, "缺少户主身份证号"
+    if len(number) > _ID_WIDTH:
+        return None, f"身份证号超过 {_ID_WIDTH} 位, 未导入该项: {number}"
+    reason = idnumber.why_invalid(number)
+    return number, (f"{reason}: {number}" if reason else None)
 
 
 def _parse_row(cells: dict[str, Cell]) -> dict[str, Any]:
-    """Field values of one row; raises ValueError with the Chinese reason."""
+    """Field values of one row. Raises ValueError, with the reason in Chinese, only for
+    a row that cannot be used at all: one without a head's name or a village. A cell
+    that cannot be read leaves its field out ("unknown") with a note ("notes")."""
 
     def get(key: str) -> Cell:
         return cells.get(key, Cell(None))
 
-    missing = [LABELS[k] for k in REQUIRED if not _text(get(k))]
+    missing = []
+    if not _text(get("village")) and not _code(get("village_code")):
+        missing.append(LABELS["village"])
+    if not _text(get("head_name")):
+        missing.append(LABELS["head_name"])
     if missing:
-        raise ValueError(f"缺少必填项 {'、'.join(missing)}")
-    id_cell = get("id_number")
-    if isinstance(id_cell.value, float | int):
-        raise ValueError("身份证号被存成了数字(精度已丢失), 请将该列设为文本后重新导出")
-    id_number = idnumber.normalise(_text(id_cell))
-    reason = idnumber.why_invalid(id_number)
-    if reason:
-        raise ValueError(f"{reason}: {id_number}")
+        raise ValueError(f"缺少必填项 {'、'.join(missing)}, 本行未导入")
+
+    notes: list[tuple[str, str]] = []
+    unknown: set[str] = set()
+
+    def read(key: str, parse: Callable[[Cell], Any]) -> Any:
+        try:
+            return parse(get(key))
+        except ValueError as exc:
+            notes.append((key, f"{LABELS[key]}{exc}, 该项未导入"))
+            unknown.add(key)
+            return None
+
+    id_number, id_problem = _head_id(get("id_number"))
+    if id_number is None:
+        unknown.add("id_number")
     return {
         "village": _text(get("village")),
         "village_code": _code(get("village_code")) or None,
         "household_no": _code(get("household_no")) or None,
         "head_name": _text(get("head_name")),
         "id_number": id_number,
-        "members": _int(get("members")),
-        "identification_year": _year(get("identification_year")),
-        "exit_year": _year(get("exit_year")),
+        "id_problem": id_problem,
+        "members": read("members", _int),
+        "identification_year": read("identification_year", _year),
+        "exit_year": read("exit_year", _year),
         "poverty_cause": _text(get("poverty_cause")) or None,
         "phone": _text(get("phone")) or None,
-        "annual_income": _money(get("annual_income")),
+        "annual_income": read("annual_income", _money),
         "helper_name": _text(get("helper_name")) or None,
         "helper_id": idnumber.normalise(_text(get("helper_id"))) or None,
-        "pairing_start": _date(get("pairing_start")),
-        "pairing_end": _date(get("pairing_end")),
+        "pairing_start": read("pairing_start", _date),
+        "pairing_end": read("pairing_end", _date),
+        "unknown": unknown,
+        "notes": notes,
     }
+
+
+def _different_people(stored: str, written: str | None) -> bool:
+    """Two ID numbers that are both valid and differ name two people; an empty or
+    invalid one (a clerk's slip, perhaps since corrected) proves nothing."""
+    return bool(
+        written and stored != written and idnumber.is_valid(stored) and idnumber.is_valid(written)
+    )
 
 
 # -- applying rows ---------------------------------------------------------------------
@@ -289,13 +351,32 @@ class _Importer:
                 select(Household).join(Village).where(Village.township_id == township.id)
             )
         }
-        self.by_id_number = {h.id_number: h for h in self.households.values()}
+        # Several households may carry one ID number (a roster's mistake, reported).
+        self.by_id_number: dict[str, list[Household]] = {}
+        for h in self.households.values():
+            self._index(h)
+        # Households this import has already written: household id -> row number.
+        self.claimed: dict[int, int] = {}
+        # Rows of this file by the ID number they carry: [(row number, head's name)].
+        self.rows_by_id: dict[str, list[tuple[int, str]]] = {}
         self.helpers_by_id = {
             h.id_number: h for h in session.scalars(select(Helper)) if h.id_number is not None
         }
         self.helpers_by_name = {
             h.name: h for h in session.scalars(select(Helper).where(Helper.id_number.is_(None)))
         }
+
+    def _index(self, household: Household) -> None:
+        if household.id_number:
+            self.by_id_number.setdefault(household.id_number, []).append(household)
+
+    def _unindex(self, household: Household, id_number: str) -> None:
+        holders = self.by_id_number.get(id_number, [])
+        if household in holders:
+            holders.remove(household)
+
+    def _warn(self, row_no: int, reason: str, field_: str = "") -> None:
+        self.report.warnings.append(RowIssue(row_no, reason, field_))
 
     def _log(self, action: str, kind: str, ident: object, before: Any, after: Any) -> None:
         journal.record(
@@ -308,61 +389,127 @@ class _Importer:
             after=after,
         )
 
-    def village(self, code: str | None, name: str) -> Village:
+    def find_village(self, code: str | None, name: str) -> tuple[Village | None, str]:
+        """The row's village, or None and the code a new village would get."""
         if code is None:
             named = [v for v in self.villages.values() if v.name == name]
             if named:
-                return named[0]
+                return named[0], named[0].code
             numbers = [int(c) for c in self.villages if c.isdigit()]
-            code = str(max(numbers, default=0) + 1).zfill(3)
+            return None, str(max(numbers, default=0) + 1).zfill(3)
         village = self.villages.get(code)
         if village is None:
-            village = Village(township=self.township, code=code, name=name)
-            self.s.add(village)
-            self.s.flush()
-            self.villages[code] = village
-            self.report.villages_created += 1
-            self._log("village.create", "village", village.id, None, {"code": code, "name": name})
-        elif village.name != name:
-            raise ValueError(f"村代码 {code} 已属于 {village.name}, 与本行的 {name} 不符")
+            if not name:
+                raise ValueError(f"村代码 {code} 尚未登记, 本行又没有行政村名称, 本行未导入")
+        elif name and village.name != name:
+            raise ValueError(
+                f"村代码 {code} 已属于 {village.name}, 与本行的 {name} 不符, 本行未导入"
+            )
+        return village, code
+
+    def create_village(self, code: str, name: str) -> Village:
+        village = Village(township=self.township, code=code, name=name)
+        self.s.add(village)
+        self.s.flush()
+        self.villages[code] = village
+        self.report.villages_created += 1
+        self._log("village.create", "village", village.id, None, {"code": code, "name": name})
         return village
 
+    def find_household(self, village: Village, values: dict[str, Any]) -> Household | None:
+        """The household a row without a household number describes: the one of the
+        village with its ID number (and name, if several), else the one with its head's
+        name unless both carry valid, different ID numbers. Households written by an
+        earlier row of this file are not candidates."""
+        pool = sorted(
+            (
+                h
+                for (vid, _no), h in self.households.items()
+                if vid == village.id and h.id not in self.claimed
+            ),
+            key=lambda h: h.household_no,
+        )
+        id_number, name = values["id_number"], values["head_name"]
+        same_id = [h for h in pool if id_number and h.id_number == id_number]
+        same_both = [h for h in same_id if h.head_name == name]
+        if same_both:
+            return same_both[0]
+        if len(same_id) == 1:
+            return same_id[0]
+        named = [
+            h for h in pool if h.head_name == name and not _different_people(h.id_number, id_number)
+        ]
+        return named[0] if named else None
+
     def household(self, row_no: int, values: dict[str, Any]) -> None:
-        village = self.village(values["village_code"], values["village"])
+        village, code = self.find_village(values["village_code"], values["village"])
         number = values["household_no"]
-        owner = self.by_id_number.get(values["id_number"])
-        if number is None:
-            if owner is not None and owner.village_id == village.id:
-                number = owner.household_no
+        household = None
+        if village is not None:
+            if number is not None:
+                household = self.households.get((village.id, number))
             else:
+                household = self.find_household(village, values)
+        if household is not None and household.id in self.claimed:
+            raise ValueError(
+                f"{household.village.name} 户编号 {household.household_no} "
+                f"与第 {self.claimed[household.id]} 行重复, 本行未导入"
+            )
+        id_number, name = values["id_number"], values["head_name"]
+        if id_number is None and household is not None:
+            id_number = household.id_number or None  # kept: the row gives none to replace it
+        earlier = list(self.rows_by_id.get(id_number, [])) if id_number else []
+        for other_row, other_name in earlier:
+            if other_name == name:
+                raise ValueError(
+                    f"与第 {other_row} 行重复(户主姓名和身份证号 {id_number} 都相同), 本行未导入"
+                )
+        others = [
+            h
+            for h in (self.by_id_number.get(id_number, []) if id_number else [])
+            if h is not household and h.id not in self.claimed
+        ]
+        for other in others:
+            if other.head_name == name:
+                # The same person's household already on file elsewhere: importing the
+                # row would give one family two files.
+                raise ValueError(
+                    f"身份证号 {id_number} 已登记为 {other.village.name} "
+                    f"{other.household_no} 户({other.head_name}), 本行未导入"
+                )
+        # Shared with a household of another name: imported, reported by `finish`.
+
+        if village is None:
+            village = self.create_village(code, values["village"])
+        unknown: set[str] = values["unknown"]
+        new = {k: values[k] for k in HOUSEHOLD_FIELDS if k not in unknown}
+        kept_id = None
+        if household is None:
+            if number is None:
                 taken = [
                     int(n) for (vid, n) in self.households if vid == village.id and n.isdigit()
                 ]
                 number = str(max(taken, default=0) + 1).zfill(3)
-        household = self.households.get((village.id, number))
-        if owner is not None and owner is not household:
-            raise ValueError(
-                f"身份证号 {values['id_number']} 已登记为 "
-                f"{owner.village.name} {owner.household_no} 户({owner.head_name})"
-            )
-        new = {k: values[k] for k in HOUSEHOLD_FIELDS}
-        if household is None:
-            household = Household(village=village, household_no=number, **new)
+            fields = {k: values[k] for k in HOUSEHOLD_FIELDS} | {"id_number": id_number or ""}
+            household = Household(village=village, household_no=number, **fields)
             self.s.add(household)
             self.s.flush()
             self.households[(village.id, number)] = household
-            self.by_id_number[household.id_number] = household
+            self._index(household)
             self.report.created += 1
-            after = {"village_code": village.code, "household_no": number, **new}
+            after = {"village_code": village.code, "household_no": number, **fields}
             self._log("household.create", "household", household.id, None, after)
         else:
             old = {k: getattr(household, k) for k in HOUSEHOLD_FIELDS}
-            changed = {k for k in HOUSEHOLD_FIELDS if old[k] != new[k]}
+            changed = {k for k in new if old[k] != new[k]}
+            if "id_number" in unknown and household.id_number:
+                kept_id = household.id_number
             if changed:
                 for key in changed:
                     setattr(household, key, new[key])
-                self.by_id_number.pop(old["id_number"], None)
-                self.by_id_number[household.id_number] = household
+                if "id_number" in changed:
+                    self._unindex(household, old["id_number"])
+                    self._index(household)
                 self.report.updated += 1
                 self._log(
                     "household.update",
@@ -373,13 +520,45 @@ class _Importer:
                 )
             else:
                 self.report.unchanged += 1
+        self.claimed[household.id] = row_no
+        if household.id_number:
+            self.rows_by_id.setdefault(household.id_number, []).append((row_no, name))
+
+        if values["id_problem"]:
+            flagged = f", 保留已登记的身份证号 {kept_id}" if kept_id else ", 已导入, 请核对更正"
+            self._warn(row_no, values["id_problem"] + flagged, "id_number")
+        for key, note in values["notes"]:
+            self._warn(row_no, note, key)
         if values["helper_name"]:
             self.pairing(row_no, household, values)
 
+    def finish(self) -> None:
+        """Report each ID number that rows of this file share with one another or with
+        households on file that this file does not list: on every row but the first
+        that carries it, naming the others, so a re-import reports what the first did."""
+        for id_number, rows in self.rows_by_id.items():
+            outside = [h for h in self.by_id_number.get(id_number, []) if h.id not in self.claimed]
+            for index, (row_no, _name) in enumerate(rows):
+                for other_row, other_name in rows[:index]:
+                    self._warn(
+                        row_no,
+                        f"身份证号 {id_number} 与第 {other_row} 行({other_name})相同, "
+                        "两户都已导入, 请核对",
+                        "id_number",
+                    )
+                for other in outside:
+                    self._warn(
+                        row_no,
+                        f"身份证号 {id_number} 也登记在 {other.village.name} "
+                        f"{other.household_no} 户({other.head_name}), 请核对",
+                        "id_number",
+                    )
+        self.report.warnings.sort(key=lambda w: w.row)
+
     def helper(self, row_no: int, name: str, id_number: str | None) -> Helper:
         if id_number and idnumber.why_invalid(id_number):
-            self.report.warnings.append(
-                RowIssue(row_no, f"帮扶人 {name} 的身份证号无效({id_number}), 仅按姓名登记")
+            self._warn(
+                row_no, f"帮扶人 {name} 的身份证号无效({id_number}), 仅按姓名登记", "helper_id"
             )
             id_number = None
         helper = self.helpers_by_id.get(id_number) if id_number else self.helpers_by_name.get(name)
@@ -396,12 +575,14 @@ class _Importer:
 
     def pairing(self, row_no: int, household: Household, values: dict[str, Any]) -> None:
         helper = self.helper(row_no, values["helper_name"], values["helper_id"])
+        unknown: set[str] = values["unknown"]
         start, end = values["pairing_start"], values["pairing_end"]
         existing = next(
             (
                 p
                 for p in household.pairings
-                if p.helper_id == helper.id and (p.start_date == start or p.start_date is None)
+                if p.helper_id == helper.id
+                and ("pairing_start" in unknown or p.start_date == start or p.start_date is None)
             ),
             None,
         )
@@ -416,7 +597,13 @@ class _Importer:
                 "end": end,
             }
             self._log("pairing.create", "pairing", pairing.id, None, after)
-        elif (existing.start_date, existing.end_date) != (start, end):
+            return
+        # A date that could not be read leaves the one on file as it is.
+        if "pairing_start" in unknown:
+            start = existing.start_date
+        if "pairing_end" in unknown:
+            end = existing.end_date
+        if (existing.start_date, existing.end_date) != (start, end):
             before = {"start": existing.start_date, "end": existing.end_date}
             existing.start_date, existing.end_date = start, end
             self._log(
@@ -431,16 +618,13 @@ def import_roster(
     rows, _columns = read_roster(path)
     report = ImportReport(source=path.name)
     importer = _Importer(session, township, actor, report)
-    seen: dict[str, int] = {}
     for row_no, cells in rows:
         report.rows += 1
         try:
             values = _parse_row(cells)
-            if values["id_number"] in seen:
-                raise ValueError(f"身份证号与第 {seen[values['id_number']]} 行重复")
-            seen[values["id_number"]] = row_no
             with session.begin_nested():
                 importer.household(row_no, values)
         except ValueError as exc:
             report.errors.append(RowIssue(row_no, str(exc)))
+    importer.finish()
     return report

@@ -51,10 +51,14 @@ def test_readme_flow_init_import_list(db_url, tmp_path):
     assert init.returncode == 0, init.stderr
     assert "Z105" in init.stdout
     imported = _dangan("roster", "import", str(DATA / "roster.xlsx"), home=home)
-    # Three bad rows in the sample roster: reported on stderr by file and row, exit 1.
+    # Three bad rows in the sample roster, reported on stderr by file and row: the one
+    # with an invalid ID number is imported and flagged; the two without a head's name
+    # or a village are refused, hence exit 1.
     assert imported.returncode == 1
-    assert "新增 5 户" in imported.stdout
-    assert "roster.xlsx 第 8 行" in imported.stderr and "校验位错误" in imported.stderr
+    assert "新增 6 户" in imported.stdout
+    assert "提示 roster.xlsx 第 8 行" in imported.stderr and "校验位错误" in imported.stderr
+    assert "未导入 roster.xlsx 第 9 行" in imported.stderr
+    assert "未导入 roster.xlsx 第 10 行" in imported.stderr
     listed = _dangan("docs", "list", "--json", home=home)
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == []

@@ -1,5 +1,5 @@
-"""`dangan demo` loading: every folder of the township is received, even the one whose
-household the roster refused."""
+"""`dangan demo` loading: every folder of the township is received with its village and
+household, the household with the planted invalid ID number included."""
 
 from __future__ import annotations
 
@@ -19,6 +19,24 @@ def test_load_demo_receives_every_file_with_folder_hints(arc, tmp_path):
     with arc.db.read() as session:
         households = session.scalar(select(func.count()).select_from(Household))
         hinted = [d.extra for d in session.scalars(select(Document))]
-    # One roster row carries the planted invalid ID number and is refused on import.
-    assert households == len(truth.households) - 1
+        stored_ids = {
+            no: id_number
+            for no, id_number in session.execute(
+                select(Household.household_no, Household.id_number)
+            )
+        }
+    # One roster row carries the planted invalid ID number: imported as written, like
+    # every other row, and every household folder goes in with its household.
+    assert households == len(truth.households)
+    [planted] = [f for f in truth.faults if f["rule"] == "ID_INVALID"]
+    assert stored_ids[planted["household_no"]] == planted["roster_id_number"]
+    assert stored_ids[planted["household_no"]] != planted["id_number"]
     assert all(e.get("hint_village") == "001" for e in hinted)
+    # The planted household's papers went in with its household number, as its
+    # neighbours' did, rather than with the village only.
+    folder = f"{planted['household_no']}_"
+    in_folder = [f for f in truth.files if f["path"].split("/")[1].startswith(folder)]
+    assert in_folder
+    assert [e.get("hint_household") for e in hinted].count(planted["household_no"]) == len(
+        in_folder
+    )
