@@ -68,6 +68,8 @@ PAGES = [
     ("GET", "/docs/{filed}/pages/1.png", "read", None),
     ("GET", "/docs/{filed}/original", "read", None),
     ("GET", "/search?q=申请书", "read", None),
+    ("GET", "/audit?village=003", "audit", None),
+    ("GET", "/audit/report.xlsx?village=003", "audit", None),
     ("GET", "/journal", "journal", None),
     ("GET", "/users", "users", None),
     ("GET", "/account", "account", None),
@@ -85,6 +87,7 @@ API = [
     ("GET", "/api/docs/{filed}/original", "read", None),
     ("GET", "/api/households", "read", None),
     ("GET", "/api/search?q=申请书", "read", None),
+    ("GET", "/api/audit?village=003", "audit", None),
     ("GET", "/api/review", "review", None),
     ("GET", "/api/jobs/progress", "dashboard", None),
     ("GET", "/api/journal", "journal", None),
@@ -174,7 +177,7 @@ def test_every_route_is_in_the_matrix(setup: Setup):  # type: ignore[no-untyped-
             continue
         normalised = path.replace("{document_id}", "{filed}").replace("{page_no}", "1")
         normalised = normalised.replace("{village_code}", "003").replace("{household_no}", "017")
-        normalised = normalised.replace("{username}", "nobody")
+        normalised = normalised.replace("{username}", "nobody").replace("{suffix}", "xlsx")
         assert normalised in covered or normalised.replace("{filed}", "{review}") in covered, path
 
 

@@ -17,6 +17,7 @@ from dangan.ingest.inbox import InboxWatcher
 from dangan.ingest.worker import WorkerPool
 from dangan.web import (
     api,
+    api_audit,
     api_ingest,
     api_jobs,
     api_journal,
@@ -25,6 +26,7 @@ from dangan.web import (
     api_users,
     auth,
     errors,
+    pages_audit,
     pages_browse,
     pages_dashboard,
     pages_docs,
@@ -107,7 +109,16 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (api, api_ingest, api_review, api_jobs, api_journal, api_search, api_users):
+    for module in (
+        api,
+        api_ingest,
+        api_review,
+        api_jobs,
+        api_journal,
+        api_search,
+        api_users,
+        api_audit,
+    ):
         app.include_router(module.router)
     for module in (
         auth,
@@ -117,6 +128,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
         pages_browse,
         pages_docs,
         pages_search,
+        pages_audit,
         pages_journal,
         pages_users,
     ):

@@ -27,6 +27,7 @@ ACTIONS = {
     "document.refile": "改档",
     "document.read": "查阅文件",
     "household.read": "查阅户档",
+    "audit.read": "档案检查",
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "user.create": "新建用户",

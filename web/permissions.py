@@ -26,6 +26,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "journal": frozenset({"admin", "auditor"}),
     "users": frozenset({"admin"}),
     "account": frozenset({"admin", "archivist", "inspector", "auditor"}),
+    "audit": frozenset({"admin", "archivist", "inspector", "auditor"}),
     # Seeing ID numbers unmasked, in metadata and in extracted text.
     "full_id": frozenset({"admin", "archivist"}),
 }
@@ -39,6 +40,7 @@ ACTION_NAMES: dict[str, str] = {
     "journal": "查看操作日志",
     "users": "管理用户",
     "account": "管理本人账户",
+    "audit": "档案检查",
     "full_id": "查看完整身份证号",
 }
 

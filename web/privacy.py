@@ -1,5 +1,6 @@
 """Personal data in what the web shows: ID numbers masked unless the role allows,
-and every read of an item holding personal data journaled (action "document.read")."""
+and every read of personal data journaled ("document.read", "household.read",
+"audit.read")."""
 
 from __future__ import annotations
 
@@ -129,6 +130,43 @@ class ReadJournal:
                 after={
                     "village_code": household.village.code,
                     "household_no": household.household_no,
+                    "full_id": full_ids(user),
+                },
+            )
+        return True
+
+    def record_audit(
+        self,
+        arc: Archive,
+        user: Account,
+        report: dict[str, Any],
+        rules: list[str],
+        via: str,
+        *,
+        dedupe: bool,
+    ) -> bool:
+        """Journal an audit run by `user` (action "audit.read"): its findings quote the
+        roster (names, ID numbers) of every household in its scope. `rules` are the
+        codes asked for ([] for all)."""
+        scope = report["scope"]
+        where = "/".join(p for p in (scope["village_code"], scope["household_no"]) if p) or "全部"
+        key = (user.username, "audit", f"{where}?{','.join(rules)}", via)
+        if dedupe and self._quiet(key):
+            return False
+        with arc.db.write() as session:
+            journal.record(
+                session,
+                actor=user.username,
+                action="audit.read",
+                entity_type="audit",
+                entity_id=where,
+                after={
+                    "via": via,
+                    "village_code": scope["village_code"],
+                    "household_no": scope["household_no"],
+                    "villages": [v["code"] for v in report["villages"]],
+                    "rules": rules or "全部",
+                    "findings": len(report["findings"]),
                     "full_id": full_ids(user),
                 },
             )

@@ -30,6 +30,7 @@ MENU: tuple[tuple[str, str, str], ...] = (
     ("/review", "待审核", "review"),
     ("/browse", "档案浏览", "read"),
     ("/search", "检索", "read"),
+    ("/audit", "档案检查", "audit"),
     ("/journal", "操作日志", "journal"),
     ("/users", "用户管理", "users"),
 )
