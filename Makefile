@@ -19,11 +19,14 @@ DEMO_HOME   := $(CURDIR)/dangan-data
 # Debian packages: OCR (simplified and traditional Chinese, and the headers tesserocr
 # is built against), CJK fonts for rendered reports, PostgreSQL and Redis for the
 # server set-up and its tests, Chromium for the end-to-end tests, poppler-utils for
-# PDF fixtures.
+# PDF fixtures (and pdftotext, which the report tests read PDFs with), and Pango with
+# HarfBuzz's subsetter, which WeasyPrint lays out and embeds fonts with for PDF reports
+# (`dangan audit -o report.pdf`).
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
                    libtesseract-dev libleptonica-dev pkg-config \
                    fonts-noto-cjk fonts-wqy-zenhei postgresql redis-server \
-                   chromium poppler-utils
+                   chromium poppler-utils \
+                   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: help system venv lint test test-sqlite test-postgres demo clean
 

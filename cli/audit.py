@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from dangan.cli.common import archive, console, emit_json
+from dangan.cli.common import archive, console, emit_json, err_console
 
 SEVERITY_NAMES = {"error": "问题", "warning": "提示", "info": "说明"}
 
@@ -22,12 +23,20 @@ def audit(
         list[str] | None, typer.Option("--rule", help="只检查这些规则代码, 可重复")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="把报告写入文件, 格式按后缀: .xlsx .docx .pdf .html"),
+    ] = None,
 ) -> None:
     """档案检查: 一户一档完整性与数据质量。发现问题时退出码仍为 0(问题即输出)。"""
     from dangan.audit.run import resolve_scope, run_audit
     from dangan.audit.scores import load_rubric
     from dangan.audit.settings import load_settings
 
+    if output is not None:
+        from dangan.audit.reports import check_target
+
+        check_target(output)  # a wrong suffix or folder fails before the audit runs
     arc = archive()
     with arc.db.read() as session:
         scope = resolve_scope(session, village, household)
@@ -39,6 +48,16 @@ def audit(
             [code.strip().upper() for code in rule] if rule else None,
             rubric=load_rubric(arc.settings.home),
         )
+    if output is not None:
+        from dangan.audit.reports import write_report
+
+        written = write_report(report, output)
+        # with --json the JSON alone goes to standard output
+        (err_console if as_json else console).print(
+            f"报告已写入: {written}", markup=False, highlight=False, soft_wrap=True
+        )
+        if not as_json:
+            return
     if as_json:
         emit_json(report)
         return

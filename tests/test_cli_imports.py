@@ -9,7 +9,10 @@ import sys
 
 import pytest
 
-HEAVY = ("fastapi", "cv2", "sklearn", "tesserocr", "tantivy", "alembic")
+HEAVY = (
+    *("fastapi", "cv2", "sklearn", "tesserocr", "tantivy", "alembic"),
+    *("weasyprint", "openpyxl", "docx"),  # the audit's written reports
+)
 
 
 def loaded_after(code: str) -> list[str]:
