@@ -7,6 +7,7 @@ township's papers mix both scripts (seed 001 is Traditional throughout).
 from __future__ import annotations
 
 import importlib.util
+import re
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +66,15 @@ def to_traditional(text: str) -> str:
     return _s2t()(text)
 
 
+@cache
+def _traditional_characters() -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(t2s_table())) + "]")
+
+
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified, character by character (no phrase rules)."""
+    """Traditional → Simplified, character by character (no phrase rules). Text with no
+    Traditional character, most of a township's papers, is returned as it is: finding
+    that out is a scan in C, where translating walks a dict per character."""
+    if not _traditional_characters().search(text):
+        return text
     return text.translate(t2s_table())

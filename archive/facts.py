@@ -8,6 +8,7 @@ characters, full-width digits, O for 0, 〔〕 read as [] or ().
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ _DIGIT_LOOKALIKES = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=256)
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width), Simplified characters, no spaces between CJK."""
     text = to_simplified(unicodedata.normalize("NFKC", text))

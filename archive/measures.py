@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,16 +61,26 @@ def quantities(line: str) -> tuple[tuple[float, str], ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=8)
+def _matcher(
+    vocabulary: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every wording (longest first, so that 产业扶持 beats 产业), and
+    the category of each."""
+    category = {}
+    for name, wordings in vocabulary:
+        for word in (name, *wordings):
+            category.setdefault(word, name)
+    words = sorted(category, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)), category
+
+
 def category_of(line: str, vocabulary: Mapping[str, Sequence[str]]) -> str | None:
     """The category whose name or wording comes first on the line (a written category,
     "产业扶持：发放种猪2头", wins over the words of its content)."""
-    best: tuple[int, int, str] | None = None
-    for category, wordings in vocabulary.items():
-        for word in (category, *wordings):
-            at = line.find(word)
-            if at >= 0 and (best is None or (at, -len(word)) < best[:2]):
-                best = (at, -len(word), category)
-    return best[2] if best else None
+    pattern, category = _matcher(tuple((k, tuple(v)) for k, v in vocabulary.items()))
+    found = pattern.search(line)
+    return category[found.group()] if found else None
 
 
 _ROW_START = re.compile(
@@ -80,23 +91,28 @@ _ROW_START = re.compile(
 number (五、) or a row number (a number that counts nothing)."""
 
 
-def dated_records(text: str) -> list[tuple[dt.date | None, str]]:
+def dated_records(text: str, year: int | None = None) -> list[tuple[dt.date | None, str]]:
     """The text cut into entries, each with the date it belongs to. A line that does not
-    start a row (see _ROW_START) or a label continues the one above: OCR and narrow
-    columns wrap an entry ("...月工" / "资4400元。"). An entry's date is a full date
+    start a row (see _ROW_START) or a label continues the one above unless that one
+    ended a sentence: OCR and narrow columns wrap an entry ("...月工" / "资4400元。"). An entry's date is a full date
     written in it, else a day ("6月7日") in the year of the latest year or month heading
-    above it, else the date of the entry above (a log's day heading dates its lines)."""
+    above it (or `year`: a later page of a log carries no heading), else the date of the
+    entry above (a log's day heading dates its lines)."""
     records: list[list[str]] = []
     for raw in normalise(text).splitlines():
         line = raw.strip()
         if not line:
             continue
-        if records and not _ROW_START.match(line) and not re.search(r"[:：]", line[:8]):
+        if (
+            records
+            and not records[-1][-1].endswith(("。", "！", "？", "；", ";"))
+            and not _ROW_START.match(line)
+            and not re.search(r"[:：]", line[:8])
+        ):
             records[-1].append(line)
         else:
             records.append([line])
     out: list[tuple[dt.date | None, str]] = []
-    year: int | None = None
     current: dt.date | None = None
     for lines in records:
         record = "".join(lines)
@@ -118,12 +134,15 @@ def dated_records(text: str) -> list[tuple[dt.date | None, str]]:
     return out
 
 
-def read_measures(text: str, vocabulary: Mapping[str, Sequence[str]]) -> list[Measure]:
+def read_measures(
+    text: str, vocabulary: Mapping[str, Sequence[str]], year: int | None = None
+) -> list[Measure]:
     """The measures named in `text`: one per line that holds a category's name or
     wording and at least one counted quantity (a plan's "落实产业扶持措施" names a kind
-    of measure, not one taken)."""
+    of measure, not one taken). `year` dates days written without one until the text
+    names a year (the item's year, for a page that is not the first)."""
     found = []
-    for line_no, (date, line) in enumerate(dated_records(text)):
+    for line_no, (date, line) in enumerate(dated_records(text, year)):
         category = category_of(line, vocabulary)
         if category is None:
             continue

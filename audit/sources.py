@@ -126,7 +126,7 @@ def read_household_sources(
                 )
             for year, income, line in text_facts.incomes_by_year(text, item.year):
                 got.incomes.append(Reading(source, (year, income), _evidence(item, page, line)))
-            for measure in read_measures(text, vocabulary):
+            for measure in read_measures(text, vocabulary, item.year):
                 got.measures.append(Reading(source, measure, _evidence(item, page, measure.line)))
     return out
 
@@ -143,7 +143,7 @@ def read_log_measures(
         if not names:
             continue
         for page, text in item.pages:
-            for measure in read_measures(text, vocabulary):
+            for measure in read_measures(text, vocabulary, item.year):
                 named = [hid for name, hid in names.items() if name in measure.line]
                 if len(named) == 1:
                     out[named[0]].append(Reading(LOG, measure, _evidence(item, page, measure.line)))
