@@ -37,7 +37,6 @@ class Measure:
     """The line it was read from, as written (the evidence's excerpt)."""
     quantities: tuple[tuple[float, str], ...]
     """(number, unit) in the order written, 万元 turned into 元."""
-    line_no: int
 
     def counts(self) -> dict[str, tuple[float, ...]]:
         """The numbers per unit, e.g. {"元": (2200.0,)}."""
@@ -142,11 +141,11 @@ def read_measures(
     of measure, not one taken). `year` dates days written without one until the text
     names a year (the item's year, for a page that is not the first)."""
     found = []
-    for line_no, (date, line) in enumerate(dated_records(text, year)):
+    for date, line in dated_records(text, year):
         category = category_of(line, vocabulary)
         if category is None:
             continue
         counted = quantities(line)
         if counted:
-            found.append(Measure(date, category, line, counted, line_no))
+            found.append(Measure(date, category, line, counted))
     return found

@@ -19,10 +19,7 @@ from dangan.audit.sources import (
     COUNTED_STATUSES,
     HouseholdReadings,
     VillageReadings,
-    read_household_sources,
-    read_log_measures,
-    read_village_sources,
-    village_heads,
+    read_sources,
 )
 
 
@@ -130,35 +127,32 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
     )
     for household_id, *pairing in rows:
         pairings[household_id].append(PairingFact(*pairing))
+    papers, village_papers = read_sources(session, measure_words)
     rows = session.execute(
-        select(Household, Village.code, Village.name)
+        select(
+            Household.id,
+            Village.code,
+            Village.name,
+            Household.household_no,
+            Household.head_name,
+            Household.id_number,
+            Household.members,
+            Household.identification_year,
+            Household.exit_year,
+            Household.annual_income,
+        )
         .join(Village, Household.village_id == Village.id)
         .order_by(Village.code, Household.household_no)
-    )
-    papers = read_household_sources(session, measure_words)
-    for household_id, readings in read_log_measures(
-        session, measure_words, village_heads(session)
-    ).items():
-        papers[household_id].measures.extend(readings)
-        papers[household_id].sources.add(readings[0].source)
+    ).all()
     households = tuple(
         HouseholdFacts(
-            village_code=code,
-            village_name=name,
-            household_no=hh.household_no,
-            head_name=hh.head_name,
-            id_number=hh.id_number,
-            members=hh.members,
-            identification_year=hh.identification_year,
-            exit_year=hh.exit_year,
-            annual_income=hh.annual_income,
-            pairings=tuple(pairings.get(hh.id, ())),
-            items=tuple(items.get(hh.id, ())),
-            papers=papers.get(hh.id) or HouseholdReadings(),
+            *row[1:],
+            pairings=tuple(pairings.get(row.id, ())),
+            items=tuple(items.get(row.id, ())),
+            papers=papers.get(row.id) or HouseholdReadings(),
         )
-        for hh, code, name in rows
+        for row in rows
     )
-    village_papers = read_village_sources(session)
     villages = tuple(
         VillageFacts(code, name, village_papers.get(vid) or VillageReadings())
         for vid, code, name in session.execute(

@@ -1,23 +1,23 @@
-"""Reading the sources of the three-way check (三对照): what the 扶贫手册, the work
-log, the archive's other forms and the roster say about each household's members,
-helper, income and help measures, each reading with the item, page and line it came
-from. The rules compare these readings; they never read text themselves.
+"""The sources of the three-way check (三对照) and of the village rules: what the
+扶贫手册, the work log, the archive's other forms, the minutes and the 公示 say, each
+reading with the item, page and line it came from. The facts were read when the item
+was classified (`archive.document_facts`, kept in `Document.extra["facts"]`); an item
+whose stored facts are missing or stale is read here. The rules compare readings; they
+never read text themselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dangan.archive import facts as text_facts
-from dangan.archive.measures import read_measures
+from dangan.archive.document_facts import FACTS_VERSION, READ, measure_of, read_document_facts
 from dangan.archive.models import Document, Household, Page
 from dangan.audit.findings import Evidence
 
@@ -31,9 +31,8 @@ SOURCE_OF_TYPE = {
     "H08": "结对帮扶登记表",
     "H09": "脱贫计划落实情况表",
     "H11": "年度收入调查表",
-    "H12": "帮扶联系卡",
 }
-"""The household items read, and the name each source has in a finding."""
+"""The household items compared, and the name each source has in a finding."""
 
 
 @dataclass(frozen=True)
@@ -56,98 +55,66 @@ class HouseholdReadings:
     """The sources the archive holds for the household (read or not)."""
 
 
+@dataclass
+class VillageReadings:
+    meetings: list[Reading] = field(default_factory=list)
+    """value: the day a meeting was held (会议记录)."""
+    notices: list[Reading] = field(default_factory=list)
+    """value: (first day, last day) a 公示 was posted."""
+    unread: list[Reading] = field(default_factory=list)
+    """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
+
+
 @dataclass(frozen=True)
-class _Text:
-    document_id: int
+class Item:
+    id: int
     archival_code: str | None
     doc_type: str
     household_id: int | None
     village_id: int | None
-    year: int | None
-    pages: tuple[tuple[int, str], ...]
+    date: dt.date | None
+    facts: dict[str, Any]
+
+    def evidence(self, page: int | None, line: str) -> Evidence:
+        return Evidence(line.strip()[:200], self.id, self.archival_code, page)
 
 
-def _texts(session: Session, types: Iterable[str]) -> list[_Text]:
-    docs = session.execute(
+def read_items(session: Session, measure_words: Mapping[str, Sequence[str]]) -> Iterator[Item]:
+    """Every received item of a type that holds facts, with its facts: as stored, or
+    read now from its pages when none are stored for its version and type."""
+    rows = session.execute(
         select(
             Document.id,
             Document.archival_code,
             Document.doc_type,
             Document.household_id,
             Document.village_id,
+            Document.date,
             Document.year,
+            Document.extra,
         )
-        .where(Document.doc_type.in_(list(types)), Document.status.in_(COUNTED_STATUSES))
+        .where(Document.doc_type.in_(list(READ)), Document.status.in_(COUNTED_STATUSES))
         .order_by(Document.id)
     ).all()
-    pages: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    ids = [d.id for d in docs]
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        rows = session.execute(
+    stale = []
+    for row in rows:
+        stored = (row.extra or {}).get("facts")
+        if stored and stored.get("v") == FACTS_VERSION and stored.get("type") == row.doc_type:
+            yield Item(*row[:6], stored)
+        else:
+            stale.append(row)
+    for start in range(0, len(stale), 2000):
+        chunk = stale[start : start + 2000]
+        pages: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for document_id, page_no, text in session.execute(
             select(Page.document_id, Page.page_no, Page.text)
-            .where(Page.document_id.in_(chunk))
+            .where(Page.document_id.in_([r.id for r in chunk]))
             .order_by(Page.document_id, Page.page_no)
-        )
-        for document_id, page_no, text in rows:
+        ):
             pages[document_id].append((page_no, text or ""))
-    return [_Text(*d, tuple(pages.get(d.id, ()))) for d in docs]
-
-
-def _evidence(item: _Text, page: int, line: str) -> Evidence:
-    return Evidence(line.strip()[:200], item.document_id, item.archival_code, page)
-
-
-def _line_with(text: str, needle: str) -> str:
-    norm = text_facts.normalise(text)
-    return next((line for line in norm.splitlines() if needle in line), needle)
-
-
-def read_household_sources(
-    session: Session, vocabulary: dict[str, tuple[str, ...]]
-) -> dict[int, HouseholdReadings]:
-    """Household id → what its papers say (the roster's side is in audit.facts)."""
-    out: dict[int, HouseholdReadings] = defaultdict(HouseholdReadings)
-    for item in _texts(session, SOURCE_OF_TYPE):
-        if item.household_id is None:
-            continue
-        source = SOURCE_OF_TYPE[item.doc_type]
-        got = out[item.household_id]
-        got.sources.add(source)
-        for page, text in item.pages:
-            members = text_facts.members(text)
-            if members is not None:
-                got.members.append(
-                    Reading(source, members, _evidence(item, page, _line_with(text, "人口")))
-                )
-            for name in text_facts.helper_names(text):
-                got.helpers.append(
-                    Reading(source, name, _evidence(item, page, _line_with(text, name)))
-                )
-            for year, income, line in text_facts.incomes_by_year(text, item.year):
-                got.incomes.append(Reading(source, (year, income), _evidence(item, page, line)))
-            for measure in read_measures(text, vocabulary, item.year):
-                got.measures.append(Reading(source, measure, _evidence(item, page, measure.line)))
-    return out
-
-
-def read_log_measures(
-    session: Session, vocabulary: dict[str, tuple[str, ...]], heads: dict[int, dict[str, int]]
-) -> dict[int, list[Reading]]:
-    """Household id → the measures the work logs of its village record for it: a log
-    line that names the household's head (heads: village id → head name → household id)
-    and a measure."""
-    out: dict[int, list[Reading]] = defaultdict(list)
-    for item in _texts(session, ("V03",)):
-        names = heads.get(item.village_id or 0, {})
-        if not names:
-            continue
-        for page, text in item.pages:
-            for measure in read_measures(text, vocabulary, item.year):
-                named = [hid for name, hid in names.items() if name in measure.line]
-                if len(named) == 1:
-                    out[named[0]].append(Reading(LOG, measure, _evidence(item, page, measure.line)))
-    return out
+        for row in chunk:
+            read = read_document_facts(row.doc_type, pages.get(row.id, []), row.year, measure_words)
+            yield Item(*row[:6], read or {})
 
 
 def village_heads(session: Session) -> dict[int, dict[str, int]]:
@@ -165,58 +132,67 @@ def village_heads(session: Session) -> dict[int, dict[str, int]]:
     return out
 
 
-@dataclass
-class VillageReadings:
-    meetings: list[Reading] = field(default_factory=list)
-    """value: the day a meeting was held (会议记录)."""
-    notices: list[Reading] = field(default_factory=list)
-    """value: (first day, last day) a 公示 was posted."""
-    unread: list[Reading] = field(default_factory=list)
-    """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
+def _household(item: Item, got: HouseholdReadings) -> None:
+    source = SOURCE_OF_TYPE.get(item.doc_type)
+    if source is None:
+        return
+    got.sources.add(source)
+    facts = item.facts
+    for value, page, line in facts.get("members", ()):
+        got.members.append(Reading(source, value, item.evidence(page, line)))
+    for name, page, line in facts.get("helpers", ()):
+        got.helpers.append(Reading(source, name, item.evidence(page, line)))
+    for year, amount, page, line in facts.get("incomes", ()):
+        got.incomes.append(Reading(source, (year, amount), item.evidence(page, line)))
+    for stored in facts.get("measures", ()):
+        got.measures.append(
+            Reading(source, measure_of(stored), item.evidence(stored[3], stored[4]))
+        )
 
 
-_RANGE = re.compile(r"(至|到|—|－|-|~|～)")
+def _log(item: Item, names: dict[str, int], out: dict[int, HouseholdReadings]) -> None:
+    """A work log's measures go to the household whose head one names (only one)."""
+    for stored in item.facts.get("measures", ()):
+        line = stored[4]
+        named = [hid for name, hid in names.items() if name in line]
+        if len(named) == 1:
+            got = out[named[0]]
+            got.sources.add(LOG)
+            got.measures.append(Reading(LOG, measure_of(stored), item.evidence(stored[3], line)))
 
 
-def _posting_period(text: str) -> tuple[dt.date, dt.date, str] | None:
-    """The period a 公示 was posted: two dates joined by 至 (到, a dash) on the line that
-    names the 公示 (公示时间, 公示期) or else on any line."""
-    lines = text_facts.normalise(text).splitlines()
-    ordered = [line for line in lines if "公示" in line] + lines
-    for line in ordered:
-        found = text_facts.dates(line)
-        if len(found) >= 2 and _RANGE.search(line):
-            return found[0], found[1], line
-    return None
+def _village(item: Item, got: VillageReadings) -> None:
+    facts = item.facts
+    if item.doc_type == "V02" and "meeting" in facts:
+        day, page, line = facts["meeting"]
+        held = dt.date.fromisoformat(day) if day else item.date
+        if held:
+            got.meetings.append(Reading("会议记录", held, item.evidence(page, line)))
+        else:
+            got.unread.append(Reading("会议记录", "会议日期", item.evidence(page, line)))
+    elif item.doc_type == "V05" and facts.get("is_notice"):
+        period = facts.get("notice")
+        if period and period[1] >= period[0]:
+            start, end = dt.date.fromisoformat(period[0]), dt.date.fromisoformat(period[1])
+            got.notices.append(Reading("公示", (start, end), item.evidence(period[2], period[3])))
+        else:
+            got.unread.append(Reading("公示", "公示期", item.evidence(None, "公示")))
 
 
-def read_village_sources(session: Session) -> dict[int, VillageReadings]:
-    """Village id → its meetings (会议记录, V02) and the posting periods of its 公示 (V05)."""
-    out: dict[int, VillageReadings] = defaultdict(VillageReadings)
-    dated = dict(
-        session.execute(
-            select(Document.id, Document.date).where(Document.doc_type.in_(("V02", "V05")))
-        ).all()
-    )
-    for item in _texts(session, ("V02", "V05")):
-        if item.village_id is None:
-            continue
-        got = out[item.village_id]
-        text = "\n".join(t for _, t in item.pages)
-        page = item.pages[0][0] if item.pages else 1
-        if item.doc_type == "V02":
-            day = text_facts.document_date(text) or dated.get(item.document_id)
-            first_line = next((ln for ln in text.splitlines() if ln.strip()), "会议记录")
-            reading = Reading("会议记录", day, _evidence(item, page, first_line))
-            (got.meetings if day else got.unread).append(
-                reading if day else Reading("会议记录", "会议日期", reading.evidence)
-            )
-        elif "公示" in text_facts.normalise(text):
-            period = _posting_period(text)
-            if period and period[1] >= period[0]:
-                got.notices.append(Reading("公示", period[:2], _evidence(item, page, period[2])))
-            else:
-                got.unread.append(
-                    Reading("公示", "公示期", _evidence(item, page, text.strip()[:40]))
-                )
-    return out
+def read_sources(
+    session: Session, measure_words: Mapping[str, Sequence[str]]
+) -> tuple[dict[int, HouseholdReadings], dict[int, VillageReadings]]:
+    """(household id → what its papers and the work logs say, village id → its minutes
+    and 公示)."""
+    households: dict[int, HouseholdReadings] = defaultdict(HouseholdReadings)
+    villages: dict[int, VillageReadings] = defaultdict(VillageReadings)
+    heads = village_heads(session)
+    for item in read_items(session, measure_words):
+        if item.doc_type == "V03":
+            _log(item, heads.get(item.village_id or 0, {}), households)
+        elif item.doc_type in ("V02", "V05"):
+            if item.village_id is not None:
+                _village(item, villages[item.village_id])
+        elif item.household_id is not None:
+            _household(item, households[item.household_id])
+    return households, villages

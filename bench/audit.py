@@ -42,6 +42,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from bench.report import record  # noqa: E402
 from dangan.archive.context import Archive, init_archive, open_archive  # noqa: E402
+from dangan.archive.document_facts import read_document_facts  # noqa: E402
 from dangan.archive.models import Document, Household, Page, StoredFile, Village  # noqa: E402
 from dangan.archive.roster import import_roster  # noqa: E402
 from dangan.audit.run import run_audit  # noqa: E402
@@ -72,6 +73,13 @@ def file_text_items(arc: Archive, truth: dict[str, Any]) -> int:
                     {"id": next_id, "sha256": digest, "size": 1, "original_name": entry["path"]}
                 )
                 day = dt.date.fromisoformat(part["date"]) if part.get("date") else None
+                # the facts the pipeline reads when it classifies an item
+                facts = read_document_facts(
+                    part["doc_type"],
+                    list(enumerate(text, start=1)),
+                    day.year if day else None,
+                    arc.scheme.measures,
+                )
                 docs.append(
                     {
                         "id": next_id,
@@ -87,7 +95,7 @@ def file_text_items(arc: Archive, truth: dict[str, Any]) -> int:
                         ),
                         "pages": len(text),
                         "review_reasons": [],
-                        "extra": {},
+                        "extra": {"facts": facts} if facts else {},
                     }
                 )
                 pages.extend(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dangan.archive import journal
 from dangan.archive.context import Archive
+from dangan.archive.document_facts import read_document_facts
 from dangan.archive.errors import IntegrityFailure
 from dangan.archive.filing import file_document
 from dangan.archive.models import Document, Helper, Household, Page, Township, Village
@@ -198,6 +199,14 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
         doc.title, doc.title_made_up = decision.title, decision.title_made_up
         doc.retention = scheme.types[decision.doc_type].retention if decision.doc_type else None
         doc.confidence = decision.confidence
+        # the facts the audit compares, read once here rather than at every audit
+        facts = read_document_facts(
+            decision.doc_type,
+            [(p.page_no, p.text) for p in doc.page_rows],
+            decision.year,
+            scheme.measures,
+        )
+        doc.extra = {**extra, "facts": facts} if facts else extra
         sure = decision.confidence >= THRESHOLD and not decision.reasons
         doc.review_reasons = [] if sure else decision.reasons or ["把握不足, 请人工确认"]
         doc.status = "needs_review"

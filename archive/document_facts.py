@@ -1,0 +1,118 @@
+"""The facts an item's text holds for the audit, read once and kept with the item.
+
+The pipeline reads them when it classifies an item and stores them in
+`Document.extra["facts"]`; the audit uses the stored facts and reads a text again only
+when they are missing, of an older version, or of another document type (the item was
+refiled). A county's audit then reads a few values per item instead of every page.
+
+Which facts are read depends on the type: members from the 扶贫手册 and the 信息采集表,
+helpers from the manual and the 结对帮扶登记表, incomes from the manual, the information
+form, the plan sheet and the income survey, help measures from the manual, the plan
+sheet and the work log, a meeting's day from minutes, a posting period from a 公示.
+Every fact keeps the page and the line it was read from (the audit's evidence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dangan.archive import facts as text_facts
+from dangan.archive.measures import Measure, read_measures
+
+FACTS_VERSION = 1
+"""Raised whenever what is read changes, so that stored facts are read again."""
+
+READ: dict[str, tuple[str, ...]] = {
+    "H07": ("members", "helpers", "incomes", "measures"),
+    "H05": ("members", "incomes"),
+    "H08": ("helpers",),
+    "H09": ("incomes", "measures"),
+    "H11": ("incomes",),
+    "V02": ("meeting",),
+    "V03": ("measures",),
+    "V05": ("notice",),
+}
+"""The facts read from each document type; other types hold none the audit compares."""
+
+_RANGE_WORDS = ("至", "到", "—", "－", "-", "~", "～")
+
+
+def _line_with(text: str, needle: str) -> str:
+    norm = text_facts.normalise(text)
+    return next((line for line in norm.splitlines() if needle in line), needle)
+
+
+def _posting_period(pages: Sequence[tuple[int, str]]) -> list[Any] | None:
+    """[first day, last day, page, line] of a 公示: two dates joined by 至 (到, a dash)
+    on a line that names the 公示 (公示时间, 公示期), else on any line."""
+    for wanted in (True, False):
+        for page, text in pages:
+            for line in text_facts.normalise(text).splitlines():
+                if wanted and "公示" not in line:
+                    continue
+                found = text_facts.dates(line)
+                if len(found) >= 2 and any(w in line for w in _RANGE_WORDS):
+                    return [found[0].isoformat(), found[1].isoformat(), page, line]
+    return None
+
+
+def read_document_facts(
+    doc_type: str | None,
+    pages: Sequence[tuple[int, str]],
+    year: int | None,
+    measure_words: Mapping[str, Sequence[str]],
+) -> dict[str, Any] | None:
+    """The facts of one item as plain JSON values; None for a type that holds none."""
+    wanted = READ.get(doc_type or "")
+    if wanted is None:
+        return None
+    out: dict[str, Any] = {"v": FACTS_VERSION, "type": doc_type}
+    for kind in wanted:
+        out[kind] = []
+    for page, text in pages:
+        if "members" in wanted:
+            members = text_facts.members(text)
+            if members is not None:
+                out["members"].append([members, page, _line_with(text, "人口")])
+        if "helpers" in wanted:
+            out["helpers"].extend(
+                [name, page, _line_with(text, name)] for name in text_facts.helper_names(text)
+            )
+        if "incomes" in wanted:
+            out["incomes"].extend(
+                [y, amount, page, line]
+                for y, amount, line in text_facts.incomes_by_year(text, year)
+            )
+        if "measures" in wanted:
+            out["measures"].extend(
+                [
+                    m.date.isoformat() if m.date else None,
+                    m.category,
+                    [list(q) for q in m.quantities],
+                    page,
+                    m.line,
+                ]
+                for m in read_measures(text, measure_words, year)
+            )
+    whole = "\n".join(text for _, text in pages)
+    if "meeting" in wanted:
+        day = text_facts.document_date(whole)
+        first = next((line.strip() for line in whole.splitlines() if line.strip()), "会议记录")
+        out["meeting"] = [day.isoformat() if day else None, pages[0][0] if pages else 1, first]
+    if "notice" in wanted:
+        out["notice"] = _posting_period(pages) if "公示" in text_facts.normalise(whole) else None
+        out["is_notice"] = "公示" in text_facts.normalise(whole)
+    return out
+
+
+def measure_of(stored: list[Any]) -> Measure:
+    """A measure as `read_document_facts` stored it."""
+    day, category, quantities, _page, line = stored
+    return Measure(
+        dt.date.fromisoformat(day) if day else None,
+        category,
+        line,
+        tuple((float(v), u) for v, u in quantities),
+    )
