@@ -163,8 +163,11 @@ def scope_text(scope: dict[str, Any]) -> str:
     return clean(text)
 
 
-def household_label(household_no: str | None) -> str:
-    return f"{household_no} 号户" if household_no else VILLAGE_WIDE
+def household_label(household_no: str | None, head: str | None = None) -> str:
+    """ "017 号户 王建国" (the head when the report names it), or the village-wide label."""
+    if not household_no:
+        return VILLAGE_WIDE
+    return f"{household_no} 号户 {head}" if head else f"{household_no} 号户"
 
 
 def _evidence(item: dict[str, Any]) -> EvidenceLine:
@@ -190,6 +193,7 @@ def _chapter(
     findings: list[dict[str, Any]],
     score: dict[str, Any] | None,
     titles: dict[str, str],
+    heads: dict[str | None, str | None],
 ) -> Chapter:
     views = []
     for number, f in enumerate(findings, 1):
@@ -202,7 +206,7 @@ def _chapter(
                 severity=f["severity"],
                 severity_name=SEVERITY_NAMES.get(f["severity"], clean(f["severity"])),
                 household_no=f["household_no"],
-                household=clean(household_label(f["household_no"])),
+                household=clean(household_label(f["household_no"], heads.get(f["household_no"]))),
                 message=clean(f["message"]),
                 evidence=tuple(_evidence(e) for e in f.get("evidence") or ()),
             )
@@ -221,7 +225,7 @@ def _chapter(
                 section=clean(d["section"]),
                 rule=clean(d["rule"]),
                 household_no=d["household_no"],
-                household=clean(household_label(d["household_no"])),
+                household=clean(household_label(d["household_no"], heads.get(d["household_no"]))),
                 points=float(d["points"]),
                 message=clean(d["message"]),
                 finding=queue.pop(0) if queue else None,
@@ -238,7 +242,7 @@ def _chapter(
         deductions=tuple(deductions),
         findings=tuple(views),
         households=tuple(
-            HouseholdGroup(no, clean(household_label(no)), tuple(group))
+            HouseholdGroup(no, clean(household_label(no, heads.get(no))), tuple(group))
             for no, group in groups.items()
         ),
         counts=_severity_counts(views),
@@ -256,14 +260,25 @@ def arrange(report: dict[str, Any]) -> Content:
     # every village of the report, then any other a finding or score names
     codes = list(names)
     codes += [c for c in [*by_village, *scores] if c not in codes]
+    heads: dict[str, dict[str | None, str | None]] = defaultdict(dict)
+    for h in report.get("households") or ():
+        heads[h["village_code"]][h["household_no"]] = h.get("head_name")
     chapters = tuple(
-        _chapter(code, names.get(code, code), by_village.get(code, []), scores.get(code), titles)
+        _chapter(
+            code,
+            names.get(code, code),
+            by_village.get(code, []),
+            scores.get(code),
+            titles,
+            heads[code],
+        )
         for code in codes
     )
+    township = report.get("township") or {}
     head = report.get("journal_head") or {}
     summary = report.get("summary") or {}
     return Content(
-        title="档案检查报告",
+        title=clean(f"{township.get('name', '')}档案检查报告"),
         generated=china_time(report["generated_at"]),
         generated_at=clean(report["generated_at"]),
         scope=scope_text(report.get("scope") or {}),

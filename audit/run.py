@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dangan.archive import journal
 from dangan.archive.errors import InputError
-from dangan.archive.models import Village, utcnow
+from dangan.archive.models import Township, Village, utcnow
 from dangan.archive.queries import resolve_household, resolve_village
 from dangan.archive.scheme import Scheme
 from dangan.audit.facts import read_facts
@@ -61,7 +61,8 @@ def run_audit(
     today: dt.date | None = None,
     rubric: tuple[Section, ...] | None = None,
 ) -> dict[str, Any]:
-    """{generated_at, scope, journal_head, villages, rules, summary, findings, scores}:
+    """{generated_at, scope, journal_head, township, villages, households, rules, summary,
+    findings, scores} (households: those the findings name, with their heads):
     the findings of `rules` (all by default) within `scope`, households in archive
     order, and each village's score after `rubric` (the packaged one by default)."""
     unknown = [code for code in rules or () if code not in BY_CODE]
@@ -81,13 +82,24 @@ def run_audit(
     scores = score_villages(
         findings, [v["code"] for v in villages], load_rubric() if rubric is None else rubric
     )
+    heads = {(h.village_code, h.household_no): h.head_name for h in facts.households}
+    named = dict.fromkeys((f.village_code, f.household_no) for f in findings if f.household_no)
+    townships = session.execute(select(Township.fonds, Township.name)).all()
     seq, digest = journal.head(session)
     by_rule = Counter(f.rule for f in findings)
     return {
         "generated_at": utcnow().replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
         "scope": scope.as_dict(),
         "journal_head": {"seq": seq, "hash": digest},
+        "township": (
+            {"fonds": townships[0].fonds, "name": townships[0].name}
+            if len(townships) == 1
+            else None
+        ),
         "villages": villages,
+        "households": [
+            {"village_code": v, "household_no": n, "head_name": heads.get((v, n))} for v, n in named
+        ],
         "rules": [{"code": r.code, "title": r.title, "findings": by_rule[r.code]} for r in chosen],
         "summary": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
         "findings": [f.as_dict() for f in findings],

@@ -32,6 +32,10 @@ def test_audit_json_has_the_design_shape_and_exits_0(arc: Archive) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {"generated_at", "scope", "findings", "journal_head"} <= set(report)
+    assert report["township"] == {"fonds": "Z105", "name": "桑村镇"}
+    assert report["households"] == [
+        {"village_code": "003", "household_no": "017", "head_name": "王建国"}
+    ]
     rules = {f["rule"] for f in report["findings"]}
     assert {"ID_INVALID", "MISSING_ITEM", "NO_HELPER"} <= rules
     for finding in report["findings"]:

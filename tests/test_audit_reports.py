@@ -165,6 +165,12 @@ def test_html_escapes_every_text_and_shows_the_journal_head(
     for village in ("003 白沙村", "004 桃园村", "005 青山村"):
         assert f"<h1>{village}</h1>" in html
     assert "本村没有发现" in html  # 青山村
+    assert "桑村镇档案检查报告" in html  # the township's name from the report
+    named = report["households"][0]
+    assert (
+        f"{named['household_no']} 号户 {named['head_name'].replace('<', '&lt;').replace('>', '&gt;')}"
+        in html
+    )
     assert 'href="#f-003-' in html  # deductions link to the findings behind them
 
 

@@ -155,6 +155,7 @@ def _limit(session: Session, user: Account, report: dict[str, Any]) -> dict[str,
     return {
         **report,
         "villages": [v for v in report["villages"] if v["code"] in mine],
+        "households": [h for h in report["households"] if h["village_code"] in mine],
         "rules": [{**r, "findings": counts[r["code"]]} for r in report["rules"]],
         "summary": {s: sum(1 for f in findings if f["severity"] == s) for s in report["summary"]},
         "findings": findings,
