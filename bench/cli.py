@@ -3,13 +3,13 @@ and `dangan search`, and how much of that is spent importing modules.
 
     .venv/bin/python bench/cli.py --home dangan-data --label after --write-docs
 
-Runs the installed `dangan` command (the venv's console script) against an existing
+Runs the `dangan` command's entry point with the venv's interpreter against an existing
 archive (`make demo` or `dangan demo` builds one), each command `--runs` times after one
 warm-up run, and reports the median wall time. Import time is the sum of the top-level
 cumulative figures that `python -X importtime` prints for one run of the same command:
 every module the command loads, including those imported only when a subcommand runs.
-It measures whatever code is installed, so the same script gives the figures before and
-after a change (`--label`). Figures are printed, never asserted.
+It measures whatever code it is pointed at, so the same script gives the figures before
+and after a change: `--label before --entry cli.main:run --pythonpath ../old-checkout`. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 _IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| (\S.*)$")
 
 
-def dangan_command() -> list[str]:
-    """The console script beside the running interpreter, run by that interpreter (so
-    `-X importtime` can be added)."""
-    script = Path(sys.executable).with_name("dangan")
-    if not script.exists():
-        sys.exit(f"bench/cli.py: {script} not found; run `make venv` first")
-    return [sys.executable, str(script)]
+def dangan_command(entry: str) -> list[str]:
+    """The running interpreter calling the console script's entry point (MODULE:FUNC), so
+    that `-X importtime` can be added and an older revision measured the same way
+    (`--entry cli.main:run` with that revision's folder on PYTHONPATH)."""
+    module, _, func = entry.partition(":")
+    code = f"import sys; from {module} import {func}; sys.argv[0] = 'dangan'; {func}()"
+    # -P: the working directory is not put first on sys.path (from the repository's root
+    # `import cli` would find this checkout's folder, not the revision measured)
+    return [sys.executable, "-P", "-c", code]
 
 
 def wall_seconds(argv: list[str], env: dict[str, str]) -> float:
@@ -75,13 +77,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--label", default="now", help="e.g. before, after")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--entry", default="dangan.cli.main:run", help="the console script's MODULE:FUNC"
+    )
+    parser.add_argument("--pythonpath", help="a revision's checkout, put first on PYTHONPATH")
     args = parser.parse_args()
     home = Path(args.home).resolve()
     if not (home / "dangan.db").exists():
         sys.exit(f"bench/cli.py: no archive in {home}; build one with `dangan demo` first")
     env = {**os.environ, "DANGAN_HOME": str(home)}
     env.pop("DANGAN_DATABASE_URL", None)
-    base = dangan_command()
+    if args.pythonpath:
+        env["PYTHONPATH"] = str(Path(args.pythonpath).resolve())
+    base = dangan_command(args.entry)
     rows = []
     for command in COMMANDS:
         argv = [*base, *command]
