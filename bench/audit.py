@@ -13,7 +13,8 @@ corpus. `--county N`: N households of text-only items, audited once in a child p
 whose wall time and peak RSS are reported.
 
 A planted fault is found when a finding of its rule names its village and household
-(village-wide rules: its village, and the month or the posting period it is about).
+(village-wide rules: its village, and the month, the posting period or the helper it is
+about; two plantings may overload the same helper, and one finding then finds both).
 Precision counts findings of severity "error"; warnings (OCR doubt, unreadable sources)
 are counted apart. Findings of rules the generator plants nothing for are listed
 apart: they are what the audit says of the generated papers beyond the plan.
@@ -129,6 +130,8 @@ def _matches(fault: dict[str, Any], finding: dict[str, Any]) -> bool:
         return f"{year}年{month}月" in finding["message"]
     if fault["rule"] == "NOTICE_TOO_SHORT":
         return fault["start"] in finding["message"]
+    if fault["rule"] == "HELPER_OVERLOAD":
+        return f"帮扶责任人 {fault['helper']} " in finding["message"]
     return fault["household_no"] == finding["household_no"]
 
 
@@ -269,7 +272,7 @@ def main() -> None:
             f"{truth['items']} items filed with the generator's own text (no OCR), against "
             "its planted faults."
         )
-        key = "audit-text"
+        key = f"audit-text-seed{args.seed}"
     body = f"{what}\n\n{table(result)}"
     print(body)
     if args.write_docs:
