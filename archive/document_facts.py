@@ -21,7 +21,7 @@ from typing import Any
 from dangan.archive import facts as text_facts
 from dangan.archive.measures import Measure, read_measures
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 """Raised whenever what is read changes, so that stored facts are read again."""
 
 READ: dict[str, tuple[str, ...]] = {
@@ -102,9 +102,28 @@ def read_document_facts(
         first = next((line.strip() for line in whole.splitlines() if line.strip()), "会议记录")
         out["meeting"] = [day.isoformat() if day else None, pages[0][0] if pages else 1, first]
     if "notice" in wanted:
-        out["notice"] = _posting_period(pages) if "公示" in text_facts.normalise(whole) else None
-        out["is_notice"] = "公示" in text_facts.normalise(whole)
+        norm = text_facts.normalise(whole)
+        out["notice"] = _posting_period(pages) if "公示" in norm else None
+        out["is_notice"] = "公示" in norm
+        out["posting"] = _posting(norm, out["notice"], year)
     return out
+
+
+def _posting(norm: str, period: list[Any] | None, year: int | None) -> list[Any] | None:
+    """[公示 or 公告, "identify" or "exit", year] of a notice of one round of
+    identification (纳入) or exit (脱贫, 退出); None when it is neither kind of notice.
+    What it is comes from its title (the first lines), else from its text; its year is
+    its posting's first day's, else its first date's, else the item's."""
+    head = "\n".join(norm.splitlines()[:3])
+    what = next((w for w in ("公示", "公告") if w in head), None) or next(
+        (w for w in ("公示", "公告") if w in norm), None
+    )
+    if what is None:
+        return None
+    kind = "exit" if any(w in norm for w in ("脱贫", "退出")) else "identify"
+    written = text_facts.dates(norm)
+    when = int(period[0][:4]) if period else written[0].year if written else year
+    return [what, kind, when]
 
 
 def measure_of(stored: list[Any]) -> Measure:

@@ -51,7 +51,9 @@ def _finding(
 
 def missing_items(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """MISSING_ITEM: a required item (scheme.toml [required]; an exited household also
-    its exit papers) of which the file holds none, filed or waiting in review."""
+    its exit papers) of which the file holds none, filed or waiting in review; and a
+    village's notices of a round (`round_papers`)."""
+    yield from round_papers(facts, ctx)
     for hh in facts.households:
         have = {item.doc_type for item in hh.items}
         for code in ctx.scheme.required_for(hh.exit_year is not None):
@@ -434,6 +436,36 @@ def measure_mismatch(facts: Facts, ctx: Context) -> Iterator[Finding]:
 
 
 # -- village working rules (seed 000, seed 003) --------------------------------------
+
+
+ROUND_NAMES = {"identify": "贫困户识别", "exit": "脱贫退出"}
+
+
+def round_papers(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """MISSING_ITEM for a village: a round of identification or exit (a year in which the
+    roster identifies or exits households of the village) without its two 公示 and one
+    公告 (两公示一公告, seed 003) among the village's notices of that kind and year."""
+    rounds: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for hh in facts.households:
+        if hh.identification_year:
+            rounds[hh.village_code].add(("identify", hh.identification_year))
+        if hh.exit_year:
+            rounds[hh.village_code].add(("exit", hh.exit_year))
+    for village in facts.villages:
+        held = Counter((r.value[1], r.value[2], r.value[0]) for r in village.papers.postings)
+        for kind, year in sorted(rounds.get(village.code, ())):
+            notices, announcements = held[(kind, year, "公示")], held[(kind, year, "公告")]
+            if notices >= 2 and announcements >= 1:
+                continue
+            yield Finding(
+                "MISSING_ITEM",
+                "error",
+                village.code,
+                None,
+                f"{village.name} {year}年{ROUND_NAMES[kind]}缺少公示公告: 应两次公示一次公告, "
+                f"档案中有公示 {notices} 份、公告 {announcements} 份",
+                tuple(r.evidence for r in village.papers.postings if r.value[1:] == (kind, year)),
+            )
 
 
 def meeting_gaps(facts: Facts, ctx: Context) -> Iterator[Finding]:

@@ -63,6 +63,9 @@ class VillageReadings:
     """value: (first day, last day) a 公示 was posted."""
     unread: list[Reading] = field(default_factory=list)
     """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
+    postings: list[Reading] = field(default_factory=list)
+    """value: (公示 or 公告, "identify" or "exit", year or None): the notices of each
+    round of identification and exit (两公示一公告)."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,10 @@ def _village(item: Item, got: VillageReadings) -> None:
             got.meetings.append(Reading("会议记录", held, item.evidence(page, line)))
         else:
             got.unread.append(Reading("会议记录", "会议日期", item.evidence(page, line)))
-    elif item.doc_type == "V05" and facts.get("is_notice"):
+    if item.doc_type == "V05" and facts.get("posting"):
+        what, kind, year = facts["posting"]
+        got.postings.append(Reading(what, (what, kind, year), item.evidence(None, what)))
+    if item.doc_type == "V05" and facts.get("is_notice"):
         period = facts.get("notice")
         if period and period[1] >= period[0]:
             start, end = dt.date.fromisoformat(period[0]), dt.date.fromisoformat(period[1])

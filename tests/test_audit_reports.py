@@ -20,6 +20,7 @@ from dangan.audit.settings import load_settings
 from tests import factories
 from tests.test_audit_cli import dangan
 from tests.test_audit_rules import TODAY, helper, household, id_number, pair
+from tests.test_audit_three_way import ROUND, add
 
 SCRIPT_HEAD = "<script>alert(1)</script>"
 RULES = [
@@ -76,6 +77,8 @@ def build_township(session: Session, arc: Archive) -> None:
 
     complete = household(session, green, "001", "陈平")
     file_all(green, complete)
+    for text in (ROUND["公示1"], ROUND["公示2"], ROUND["公告"]):  # its round's 两公示一公告
+        add(session, arc, green, None, "V05", text)
     pair(session, complete, helper(session, "吴敏", id_number("19790101", "777", "430502")))
 
 

@@ -197,3 +197,25 @@ def test_a_notice_whose_period_cannot_be_read_is_reported(arc: Archive) -> None:
     village_papers(arc, [], [("2018年10月22日", "2018年1O月")])
     assert findings(arc, "NOTICE_TOO_SHORT") == []
     assert any("公示期" in f["message"] for f in findings(arc, "SOURCE_UNREADABLE"))
+
+
+ROUND = {
+    "公示1": "白沙村建档立卡贫困户评议结果公示\n现将拟纳入名单予以公示（第一次公示）：\n公示时间：2016年3月1日至2016年3月7日。",
+    "公示2": "桑村镇白沙村建档立卡贫困户审核结果公示\n（第二次公示）\n公 示 时 间 ：2016年4月1日至2016年4月7日。",
+    "公告": "山亭区建档立卡贫困户公告\n经县人民政府审批，现将白沙村建档立卡贫困户名单予以公告：\n公告时间：2016年5月1日至2016年5月10日。",
+    "脱贫公示": "白沙村拟脱贫户公示\n现将拟脱贫户名单予以公示：\n公示时间：2018年10月22日至2018年10月28日。",
+}
+
+
+def test_each_round_needs_two_notices_and_an_announcement(arc: Archive) -> None:
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        household(session, village, "001", "王建国", identification_year=2016, exit_year=2018)
+        for text in ROUND.values():
+            add(session, arc, village, None, "V05", text)
+    rounds = [f for f in findings(arc, "MISSING_ITEM") if f["household_no"] is None]
+    # 2016's identification is complete; the 2018 exit has one 公示 and no 公告
+    (exit_round,) = rounds
+    assert "2018年脱贫退出" in exit_round["message"]
+    assert "公示 1 份、公告 0 份" in exit_round["message"]
+    assert len(exit_round["evidence"]) == 1
