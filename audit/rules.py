@@ -159,7 +159,8 @@ def _most_at_once(pairings: list[tuple[HouseholdFacts, PairingFact]]) -> list[Ho
 def helper_overload(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """HELPER_OVERLOAD: a helper paired with more households at one time than the
     configured limit ([helpers] max_households). One finding per helper, naming no
-    household; the households are its evidence."""
+    household, in each village among those households (each village's inspector sees
+    it); the households, with their villages, are its evidence."""
     limit = ctx.settings.helper_max_households
     by_helper: dict[int, list[tuple[HouseholdFacts, PairingFact]]] = defaultdict(list)
     for hh in facts.households:
@@ -173,15 +174,16 @@ def helper_overload(facts: Facts, ctx: Context) -> Iterator[Finding]:
             continue
         at_once.sort(key=lambda h: (h.village_code, h.household_no))
         name = pairings[0][1].helper_name
-        yield Finding(
-            "HELPER_OVERLOAD",
-            "error",
-            at_once[0].village_code,
-            None,
-            f"帮扶责任人 {name} 同时帮扶 {len(at_once)} 户(不超过 {limit} 户): "
-            + "、".join(h.head_name for h in at_once),
-            tuple(h.roster(f"帮扶责任人 {name}") for h in at_once),
-        )
+        for village in dict.fromkeys(h.village_code for h in at_once):
+            yield Finding(
+                "HELPER_OVERLOAD",
+                "error",
+                village,
+                None,
+                f"帮扶责任人 {name} 同时帮扶 {len(at_once)} 户(不超过 {limit} 户): "
+                + "、".join(h.label for h in at_once),
+                tuple(h.roster(f"帮扶责任人 {name}") for h in at_once),
+            )
 
 
 def pairing_before_identification(facts: Facts, ctx: Context) -> Iterator[Finding]:

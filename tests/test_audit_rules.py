@@ -276,3 +276,18 @@ def test_scores_deduct_per_finding_until_the_section_is_used_up(arc: Archive) ->
     no_helper = [d["points"] for d in white_score["deductions"] if d["rule"] == "NO_HELPER"]
     assert no_helper == [2] * 6
     assert white_score["score"] == 30 - 10 - 12
+
+
+def test_helper_overload_across_villages_is_reported_in_each(arc: Archive) -> None:
+    with arc.db.write() as session:
+        white = factories.village(session, arc, "003", "白沙村")
+        peach = factories.village(session, arc, "004", "桃园村")
+        busy = helper(session)
+        for i, village in enumerate((white, white, white, peach)):
+            pair(session, household(session, village, f"00{i + 1}", f"户{i}"), busy)
+    with arc.db.read() as session:
+        found = run_audit(session, arc.scheme, load_settings(), rules=["HELPER_OVERLOAD"])[
+            "findings"
+        ]
+    assert [f["village_code"] for f in found] == ["003", "004"]
+    assert all("桃园村 004 号户 户3" in f["message"] for f in found)
