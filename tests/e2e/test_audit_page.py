@@ -5,12 +5,7 @@ follows the evidence to the item, and cannot see 青山村 (004)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +13,8 @@ import pytest
 
 from dangan.archive import users
 from tests import factories
-from tests.e2e.test_browser import _free_port, _login, _shot, _wait_until, browser  # noqa: F401
+from tests.e2e.server import running_server
+from tests.e2e.test_browser import _login, _shot, browser  # noqa: F401
 from tests.e2e.world import PASSWORD, fast_hashing  # noqa: F401
 from tests.test_audit_rules import helper, household, id_number, pair
 
@@ -48,38 +44,8 @@ def server(arc, tmp_path: Path) -> Iterator[str]:
             display_name="督查组",
             villages=["003"],
         )
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    exe = Path(sys.executable).with_name("dangan")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "0"],
-        env={**os.environ, "DANGAN_HOME": str(arc.settings.home), "PYTHONUNBUFFERED": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError("server exited:\n" + (tmp_path / "server.log").read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-
-    _wait_until(up, 60, "the server to listen")
-    try:
+    with running_server(arc.settings.home, tmp_path / "server.log", workers=0) as url:
         yield url
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        log.close()
 
 
 def test_an_inspector_audits_its_village_only(server: str, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -11,12 +11,7 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +26,7 @@ from playwright import sync_api  # noqa: E402
 
 from dangan.archive import users  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.e2e.server import running_server, wait_until  # noqa: E402
 from tests.e2e.world import PASSWORD, fast_hashing  # noqa: E402, F401
 from tests.pages import page as render_page  # noqa: E402
 
@@ -76,22 +72,6 @@ SCANS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 @pytest.fixture
 def server(arc, tmp_path: Path) -> Iterator[str]:
     """`dangan serve` with one worker process, on a free port, over the test archive."""
@@ -122,38 +102,8 @@ def server(arc, tmp_path: Path) -> Iterator[str]:
             display_name="督查组",
             villages=["003"],
         )
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    exe = Path(sys.executable).with_name("dangan")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env={**os.environ, "DANGAN_HOME": str(arc.settings.home), "PYTHONUNBUFFERED": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError("server exited:\n" + (tmp_path / "server.log").read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-
-    _wait_until(up, 60, "the server to listen")
-    try:
+    with running_server(arc.settings.home, tmp_path / "server.log", workers=1) as url:
         yield url
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        log.close()
 
 
 @pytest.fixture
@@ -176,7 +126,7 @@ def _image_loaded(page) -> None:  # type: ignore[no-untyped-def]
     the string evaluation that wait_for_function uses)."""
     image = page.locator("img.pageimg").first
     image.scroll_into_view_if_needed()
-    _wait_until(
+    wait_until(
         lambda: image.evaluate("img => img.complete && img.naturalWidth > 0"), 30, "the page image"
     )
 
@@ -225,7 +175,7 @@ def test_upload_review_browse_search(server: str, browser, tmp_path: Path) -> No
     page.goto(f"{url}/upload")
     page.set_input_files("#files", [str(p) for p in _scans(tmp_path / "scans")])
     rows = page.locator("tr.upload-row")
-    _wait_until(
+    wait_until(
         lambda: rows.count() == 5 and page.locator("tr.upload-row[data-outcome]").count() == 5,
         60,
         "every upload to finish",
@@ -252,7 +202,7 @@ def test_upload_review_browse_search(server: str, browser, tmp_path: Path) -> No
 
     page.goto(f"{url}/")
     _shot(page, "03-dashboard-processing")
-    _wait_until(idle, 240, "the pipeline to process the uploads")
+    wait_until(idle, 240, "the pipeline to process the uploads")
     page.goto(f"{url}/")
     _shot(page, "04-dashboard")
 
