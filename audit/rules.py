@@ -1,5 +1,7 @@
 """The audit rules: each a small function over the archive's facts, registered in one
-table (`RULES`). A rule judges facts; it never reads text (that is `audit.facts`).
+table (`RULES`). A rule judges facts; it never reads text (that is
+`archive.document_facts`, put together per household and village by `audit.sources`
+and `audit.facts`).
 
 Adding a rule is one function, one entry in `RULES` and one test. Codes are stable
 (DESIGN.md): a code never changes meaning.
@@ -534,7 +536,7 @@ def unreadable_village_papers(facts: Facts, ctx: Context) -> Iterator[Finding]:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("MISSING_ITEM", "一户一档: 必备材料齐全", missing_items),
+    Rule("MISSING_ITEM", "必备材料齐全(一户一档, 两公示一公告)", missing_items),
     Rule("ITEM_NOT_FILED", "已收到的必备材料待确认归档", items_in_review),
     Rule("ID_INVALID", "户主身份证号有效", invalid_id_numbers),
     Rule("NO_HELPER", "每户有帮扶责任人", no_helper),
