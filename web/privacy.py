@@ -71,6 +71,21 @@ def has_personal_data(doc: Document) -> bool:
     return any(id_numbers(page.text) for page in doc.page_rows)
 
 
+def _journal(
+    arc: Archive, user: Account, action: str, entity_type: str, entity_id: object, after: Any
+) -> None:
+    """One read of personal data by `user`, as its own journal event."""
+    with arc.db.write() as session:
+        journal.record(
+            session,
+            actor=user.username,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            after=after,
+        )
+
+
 class ReadJournal:
     """Journals reads of personal data. Repeated reads of one thing by one user the
     same way (e.g. an item's page images) within `quiet_seconds` are one event."""
@@ -99,15 +114,14 @@ class ReadJournal:
             return False
         if dedupe and self._quiet((user.username, "document", str(doc.id), via)):
             return False
-        with arc.db.write() as session:
-            journal.record(
-                session,
-                actor=user.username,
-                action="document.read",
-                entity_type="document",
-                entity_id=doc.id,
-                after={"via": via, "archival_code": doc.archival_code},
-            )
+        _journal(
+            arc,
+            user,
+            "document.read",
+            "document",
+            doc.id,
+            {"via": via, "archival_code": doc.archival_code},
+        )
         return True
 
     def record_household(self, arc: Archive, user: Account, household: Household) -> bool:
@@ -120,19 +134,18 @@ class ReadJournal:
         )
         if self._quiet(key):
             return False
-        with arc.db.write() as session:
-            journal.record(
-                session,
-                actor=user.username,
-                action="household.read",
-                entity_type="household",
-                entity_id=household.id,
-                after={
-                    "village_code": household.village.code,
-                    "household_no": household.household_no,
-                    "full_id": full_ids(user),
-                },
-            )
+        _journal(
+            arc,
+            user,
+            "household.read",
+            "household",
+            household.id,
+            {
+                "village_code": household.village.code,
+                "household_no": household.household_no,
+                "full_id": full_ids(user),
+            },
+        )
         return True
 
     def record_audit(
@@ -153,23 +166,22 @@ class ReadJournal:
         key = (user.username, "audit", f"{where}?{','.join(rules)}", via)
         if dedupe and self._quiet(key):
             return False
-        with arc.db.write() as session:
-            journal.record(
-                session,
-                actor=user.username,
-                action="audit.read",
-                entity_type="audit",
-                entity_id=where,
-                after={
-                    "via": via,
-                    "village_code": scope["village_code"],
-                    "household_no": scope["household_no"],
-                    "villages": [v["code"] for v in report["villages"]],
-                    "rules": rules or "全部",
-                    "findings": len(report["findings"]),
-                    "full_id": full_ids(user),
-                },
-            )
+        _journal(
+            arc,
+            user,
+            "audit.read",
+            "audit",
+            where,
+            {
+                "via": via,
+                "village_code": scope["village_code"],
+                "household_no": scope["household_no"],
+                "villages": [v["code"] for v in report["villages"]],
+                "rules": rules or "全部",
+                "findings": len(report["findings"]),
+                "full_id": full_ids(user),
+            },
+        )
         return True
 
 
