@@ -18,22 +18,13 @@ from dangan.archive.roster import import_roster
 from dangan.ingest.receive import receive_stream
 from dangan.ingest.worker import WorkerPool, work
 from tests.pages import image_pdf
+from tests.waiting import wait_until
 
 FORM = [
     ["贫困户入户调查表", "户主姓名: 王建国", "家庭人口: 4人", "致贫原因: 因病"],
     ["扶贫手册", "帮扶责任人: 李明", "帮扶措施: 产业扶持 发放鸡苗50只"],
     ["结对帮扶登记表", "帮扶开始日期: 2016年3月1日", "联系电话: 13800000001"],
 ]
-
-
-def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_feeder_scan_is_extracted_and_split_into_items(arc):
@@ -96,7 +87,9 @@ def test_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(arc, monkeyp
     )
 
     try:
-        _wait(lambda: _midway(arc), 120, "the first worker to be part-way through the pages")
+        wait_until(
+            lambda: _midway(arc), 120, "the first worker to be part-way through the pages", 0.2
+        )
     finally:
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(10)
@@ -119,7 +112,7 @@ def test_a_pool_worker_that_dies_is_replaced_and_its_job_handed_on_at_once(arc, 
     [got] = receive_stream(arc, io.BytesIO(image_pdf(FOUR_PAGES)), "scan.pdf", actor="t")
     pool = WorkerPool(arc.settings.home, processes=1).start()
     try:
-        _wait(lambda: _midway(arc), 120, "the worker to be part-way through the pages")
+        wait_until(lambda: _midway(arc), 120, "the worker to be part-way through the pages", 0.2)
         victim = pool.processes[0]
         os.kill(victim.pid, signal.SIGKILL)
 
@@ -127,7 +120,7 @@ def test_a_pool_worker_that_dies_is_replaced_and_its_job_handed_on_at_once(arc, 
             with arc.db.read() as session:
                 return session.get(Document, got.document_id).status == "needs_review"
 
-        _wait(done, 120, "a new worker to read the item again")
+        wait_until(done, 120, "a new worker to read the item again", 0.2)
         assert pool.processes[0].pid != victim.pid and pool.processes[0].is_alive()
     finally:
         pool.stop()

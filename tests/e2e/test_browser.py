@@ -26,9 +26,10 @@ from playwright import sync_api  # noqa: E402
 
 from dangan.archive import users  # noqa: E402
 from tests import factories  # noqa: E402
-from tests.e2e.server import running_server, wait_until  # noqa: E402
+from tests.e2e.server import running_server  # noqa: E402
 from tests.e2e.world import PASSWORD, fast_hashing  # noqa: E402, F401
 from tests.pages import page as render_page  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # The committed screenshots are refreshed on request (DANGAN_UPDATE_SCREENSHOTS=1);
