@@ -8,7 +8,8 @@ refiled). A county's audit then reads a few values per item instead of every pag
 Which facts are read depends on the type: members from the 扶贫手册 and the 信息采集表,
 helpers from the manual and the 结对帮扶登记表, incomes from the manual, the information
 form, the plan sheet and the income survey, help measures from the manual, the plan
-sheet and the work log, a meeting's day from minutes, a posting period from a 公示.
+sheet and the work log, the days of visits (入户走访) from the work log, a meeting's day
+from minutes, a posting period from a 公示.
 Every fact keeps the page and the line it was read from (the audit's evidence).
 """
 
@@ -19,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dangan.archive import facts as text_facts
-from dangan.archive.measures import Measure, read_measures
+from dangan.archive.measures import Measure, dated_records, read_measures
 
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 """Raised whenever what is read changes, so that stored facts are read again."""
 
 READ: dict[str, tuple[str, ...]] = {
@@ -31,12 +32,16 @@ READ: dict[str, tuple[str, ...]] = {
     "H09": ("incomes", "measures"),
     "H11": ("incomes",),
     "V02": ("meeting",),
-    "V03": ("measures",),
+    "V03": ("measures", "visits"),
     "V05": ("notice",),
 }
 """The facts read from each document type; other types hold none the audit compares."""
 
 _RANGE_WORDS = ("至", "到", "—", "－", "-", "~", "～")
+
+VISIT_WORDS = ("入户", "走访", "家访", "看望", "慰问", "回访", "到户")
+"""Words by which a log entry records a visit to a household (which household is for the
+audit to say, from the names the entry holds)."""
 
 
 def _line_with(text: str, needle: str) -> str:
@@ -96,6 +101,18 @@ def read_document_facts(
                 ]
                 for m in read_measures(text, measure_words, year)
             )
+    if "visits" in wanted:
+        months: set[str] = set()
+        carried: dt.date | None = None
+        for page, text in pages:
+            for day, entry in dated_records(text, year, carried):
+                if day is None:
+                    continue
+                carried = day
+                months.add(f"{day.year}-{day.month:02d}")
+                if any(w in entry for w in VISIT_WORDS):
+                    out["visits"].append([day.isoformat(), page, entry])
+        out["months"] = sorted(months)
     whole = "\n".join(text for _, text in pages)
     if "meeting" in wanted:
         day = text_facts.document_date(whole)

@@ -90,13 +90,16 @@ _ROW_START = re.compile(
 number (五、) or a row number (a number that counts nothing)."""
 
 
-def dated_records(text: str, year: int | None = None) -> list[tuple[dt.date | None, str]]:
+def dated_records(
+    text: str, year: int | None = None, start: dt.date | None = None
+) -> list[tuple[dt.date | None, str]]:
     """The text cut into entries, each with the date it belongs to. A line that does not
     start a row (see _ROW_START) or a label continues the one above unless that one
     ended a sentence: OCR and narrow columns wrap an entry ("...月工" / "资4400元。"). An entry's date is a full date
     written in it, else a day ("6月7日") in the year of the latest year or month heading
     above it (or `year`: a later page of a log carries no heading), else the date of the
-    entry above (a log's day heading dates its lines)."""
+    entry above (a log's day heading dates its lines), else `start` (the date the page
+    before ended on: a log's day runs on over a page break)."""
     records: list[list[str]] = []
     for raw in normalise(text).splitlines():
         line = raw.strip()
@@ -112,7 +115,7 @@ def dated_records(text: str, year: int | None = None) -> list[tuple[dt.date | No
         else:
             records.append([line])
     out: list[tuple[dt.date | None, str]] = []
-    current: dt.date | None = None
+    current = start
     for lines in records:
         record = "".join(lines)
         written = dates(record)

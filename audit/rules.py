@@ -501,6 +501,48 @@ def meeting_gaps(facts: Facts, ctx: Context) -> Iterator[Finding]:
                 )
 
 
+def _quarter_days(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, 3 * quarter - 2, 1)
+    after = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
+    return first, after - dt.timedelta(days=1)
+
+
+def few_visits(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """VISIT_FREQUENCY: a helper visited a household fewer than [visits] per_quarter days
+    in a quarter. Judged only for quarters whose three months the village's work logs
+    all cover (a log that is missing cannot say there was no visit) and that a pairing of
+    the household runs through from the first day to the last."""
+    need = ctx.settings.visits_per_quarter
+    if need <= 0:
+        return
+    logs = {v.code: {r.value: r for r in v.papers.logs} for v in facts.villages}
+    for hh in facts.households:
+        covered = logs.get(hh.village_code, {})
+        for year in sorted({y for y, _ in covered}):
+            for quarter in range(1, 5):
+                months = [(year, m) for m in range(3 * quarter - 2, 3 * quarter + 1)]
+                if not all(m in covered for m in months):
+                    continue
+                first, last = _quarter_days(year, quarter)
+                if not any(
+                    (p.start is None or p.start <= first) and (p.end is None or p.end >= last)
+                    for p in hh.pairings
+                ):
+                    continue
+                seen = [r for r in hh.papers.visits if first <= r.value <= last]
+                days = len({r.value for r in seen})
+                if days < need:
+                    yield _finding(
+                        hh,
+                        "VISIT_FREQUENCY",
+                        "error",
+                        f"{hh.label} {year}年第{quarter}季度入户走访 {days} 次"
+                        f"(每季度不少于 {need} 次)",
+                        *(r.evidence for r in seen),
+                        *(covered[m].evidence for m in months),
+                    )
+
+
 def short_notices(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """NOTICE_TOO_SHORT: a 公示 posted for fewer days than [notices] min_days (seed 003:
     不少于7天), counting its first and last day."""
@@ -550,6 +592,7 @@ RULES: tuple[Rule, ...] = (
     Rule("MEASURE_MISMATCH", "三对照: 帮扶措施一致", measure_mismatch),
     Rule("MEETING_GAP", "每月召开村扶贫会议", meeting_gaps),
     Rule("NOTICE_TOO_SHORT", "公示期不少于规定天数", short_notices),
+    Rule("VISIT_FREQUENCY", "帮扶责任人按规定次数入户走访", few_visits),
     Rule("SOURCE_UNREADABLE", "核对所需的材料可读出", unreadable_sources),
     Rule("EXIT_BELOW_LINE", "脱贫户收入达到扶贫标准", exit_below_line),
 )

@@ -20,6 +20,7 @@ class AuditSettings:
     poverty_lines: dict[int, float] = field(default_factory=dict)
     income_tolerance: float = 1.0
     notice_min_days: int = 7
+    visits_per_quarter: int = 3
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -61,6 +62,9 @@ def load_settings(home: Path | None = None) -> AuditSettings:
         poverty_lines=lines,
         notice_min_days=int(
             _number(path, "notices.min_days", data.get("notices", {}).get("min_days", 7))
+        ),
+        visits_per_quarter=int(
+            _number(path, "visits.per_quarter", data.get("visits", {}).get("per_quarter", 3))
         ),
         income_tolerance=_number(
             path, "income.tolerance", data.get("income", {}).get("tolerance", 1)

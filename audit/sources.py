@@ -9,6 +9,7 @@ never read text themselves.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ SOURCE_OF_TYPE = {
     "H11": "年度收入调查表",
 }
 """The household items compared, and the name each source has in a finding."""
+VISIT_PHOTO = "H16"
+"""走访照片: its date (taken, from EXIF) is a visit's day."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class HouseholdReadings:
     """value: (year, income per person)."""
     measures: list[Reading] = field(default_factory=list)
     """value: an archive.measures.Measure."""
+    visits: list[Reading] = field(default_factory=list)
+    """value: the day of a visit (入户走访) a work log records or a 走访照片 shows."""
     sources: set[str] = field(default_factory=set)
     """The sources the archive holds for the household (read or not)."""
 
@@ -63,6 +68,8 @@ class VillageReadings:
     """value: (first day, last day) a 公示 was posted."""
     unread: list[Reading] = field(default_factory=list)
     """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
+    logs: list[Reading] = field(default_factory=list)
+    """value: (year, month), one for each month a work log has dated entries for."""
     postings: list[Reading] = field(default_factory=list)
     """value: (公示 or 公告, "identify" or "exit", year or None): the notices of each
     round of identification and exit (两公示一公告)."""
@@ -84,7 +91,8 @@ class Item:
 
 def read_items(session: Session, measure_words: Mapping[str, Sequence[str]]) -> Iterator[Item]:
     """Every received item of a type that holds facts, with its facts: as stored, or
-    read now from its pages when none are stored for its version and type."""
+    read now from its pages when none are stored for its version and type; and every
+    走访照片, with none (its date is what counts)."""
     rows = session.execute(
         select(
             Document.id,
@@ -96,13 +104,18 @@ def read_items(session: Session, measure_words: Mapping[str, Sequence[str]]) -> 
             Document.year,
             Document.extra,
         )
-        .where(Document.doc_type.in_(list(READ)), Document.status.in_(COUNTED_STATUSES))
+        .where(
+            Document.doc_type.in_([*READ, VISIT_PHOTO]),
+            Document.status.in_(COUNTED_STATUSES),
+        )
         .order_by(Document.id)
     ).all()
     stale = []
     for row in rows:
         stored = (row.extra or {}).get("facts")
-        if stored and stored.get("v") == FACTS_VERSION and stored.get("type") == row.doc_type:
+        if row.doc_type not in READ:
+            yield Item(*row[:6], {})
+        elif stored and stored.get("v") == FACTS_VERSION and stored.get("type") == row.doc_type:
             yield Item(*row[:6], stored)
         else:
             stale.append(row)
@@ -153,15 +166,48 @@ def _household(item: Item, got: HouseholdReadings) -> None:
         )
 
 
-def _log(item: Item, names: dict[str, int], out: dict[int, HouseholdReadings]) -> None:
-    """A work log's measures go to the household whose head one names (only one)."""
-    for stored in item.facts.get("measures", ()):
+_AS_HELPER = "(?:责任人|帮扶人|帮扶干部|包户干部)[：:]?"
+
+
+def _household_named(line: str, names: dict[str, int]) -> int | None:
+    """The household whose head an entry names; None when it names none, or several. A
+    head named as the helper (帮扶责任人王某: a helper can be a registered household, which
+    the audit reports) is not the household the entry is about."""
+    named = {name: hid for name, hid in names.items() if name in line}
+    if len(named) > 1:
+        named = {
+            name: hid
+            for name, hid in named.items()
+            if not re.search(_AS_HELPER + re.escape(name), line)
+        }
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def _log(
+    item: Item, names: dict[str, int], out: dict[int, HouseholdReadings], got: VillageReadings
+) -> None:
+    """A work log's measures and visits go to the household whose head an entry names
+    (only one); the months it covers go to its village."""
+    facts = item.facts
+    for stored in facts.get("measures", ()):
         line = stored[4]
-        named = [hid for name, hid in names.items() if name in line]
-        if len(named) == 1:
-            got = out[named[0]]
-            got.sources.add(LOG)
-            got.measures.append(Reading(LOG, measure_of(stored), item.evidence(stored[3], line)))
+        named = _household_named(line, names)
+        if named is not None:
+            household = out[named]
+            household.sources.add(LOG)
+            household.measures.append(
+                Reading(LOG, measure_of(stored), item.evidence(stored[3], line))
+            )
+    for day, page, line in facts.get("visits", ()):
+        named = _household_named(line, names)
+        if named is not None:
+            out[named].visits.append(
+                Reading(LOG, dt.date.fromisoformat(day), item.evidence(page, line))
+            )
+    for month in facts.get("months", ()):
+        got.logs.append(
+            Reading(LOG, (int(month[:4]), int(month[5:7])), item.evidence(None, f"{LOG} {month}"))
+        )
 
 
 def _village(item: Item, got: VillageReadings) -> None:
@@ -195,7 +241,13 @@ def read_sources(
     heads = village_heads(session)
     for item in read_items(session, measure_words):
         if item.doc_type == "V03":
-            _log(item, heads.get(item.village_id or 0, {}), households)
+            if item.village_id is not None:
+                _log(item, heads.get(item.village_id, {}), households, villages[item.village_id])
+        elif item.doc_type == VISIT_PHOTO:
+            if item.household_id is not None and item.date is not None:
+                households[item.household_id].visits.append(
+                    Reading("走访照片", item.date, item.evidence(None, "走访照片"))
+                )
         elif item.doc_type in ("V02", "V05"):
             if item.village_id is not None:
                 _village(item, villages[item.village_id])

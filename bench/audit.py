@@ -161,6 +161,12 @@ def _matches(fault: dict[str, Any], finding: dict[str, Any]) -> bool:
         return f"{year}年{month}月" in finding["message"]
     if fault["rule"] == "NOTICE_TOO_SHORT":
         return fault["start"] in finding["message"]
+    if fault["rule"] == "VISIT_FREQUENCY":
+        year, quarter = fault["quarter"].split("-Q")
+        return (
+            fault["household_no"] == finding["household_no"]
+            and f"{year}年第{quarter}季度" in finding["message"]
+        )
     if fault["rule"] == "HELPER_OVERLOAD":
         return f"帮扶责任人 {fault['helper']} " in finding["message"]
     return fault["household_no"] == finding["household_no"]

@@ -680,6 +680,14 @@ def _fault_files(faults: list[Fault], specs: list[FileSpec]) -> None:
             f.files = [*files(f.village_code, f.household_no, {"H08", "H04"}), "roster.xlsx"]
         elif f.rule in ("ID_INVALID", "NO_HELPER", "HELPER_IS_HOUSEHOLD", "HELPER_OVERLOAD"):
             f.files = ["roster.xlsx"]
+        elif f.rule == "VISIT_FREQUENCY":
+            quarter = int(f.extra["quarter"][-1])
+            f.files = [
+                s.path
+                for s in by_household.get((f.village_code, None), [])
+                for p in s.parts
+                if p.doc.doc_type == "V03" and (p.doc.date.month + 2) // 3 == quarter
+            ]
         elif f.rule == "NOTICE_TOO_SHORT":
             start = f.extra["start"]
             f.files = [

@@ -336,6 +336,50 @@ def plant_faults(township: Township, seed: int) -> list[Fault]:
                 },
             )
         )
+    faults += _plant_few_visits(township, seed, per_kind, used)
+    return faults
+
+
+VISITS_PER_QUARTER = 3
+"""The audit's default (audit.toml [visits] per_quarter): a helper visits monthly."""
+
+
+def _plant_few_visits(
+    township: Township, seed: int, count: int, used: dict[str, set[str]]
+) -> list[Fault]:
+    """VISIT_FREQUENCY: a helper who visited a household fewer times in one quarter of
+    the record year than required; the work log records only the visits left. Drawn
+    from a stream of its own, so that the faults planted before keep their places."""
+    rng = random.Random(f"faults:visits:{seed}")
+    year = township.record_year
+    candidates = [
+        hh
+        for hh in township.households()
+        if hh.helper is not None
+        and hh.pairing_start is not None
+        and hh.pairing_start < dt.date(year, 10, 1)
+        and "VISIT_FREQUENCY" not in used.get(hh.key, set())
+    ]
+    faults = []
+    for hh in rng.sample(candidates, min(count, len(candidates))):
+        assert hh.pairing_start is not None and hh.helper is not None
+        first = 1 if hh.pairing_start < dt.date(year, 1, 1) else (hh.pairing_start.month + 2) // 3 + 1
+        quarter = rng.randint(first, 4)
+        months = range(3 * quarter - 2, 3 * quarter + 1)
+        inside = [v for v in hh.visits if v.date.month in months]
+        kept = rng.sample(inside, rng.randint(0, VISITS_PER_QUARTER - 2))
+        hh.visits = [v for v in hh.visits if v.date.month not in months or v in kept]
+        used.setdefault(hh.key, set()).add("VISIT_FREQUENCY")
+        faults.append(
+            Fault(
+                "VISIT_FREQUENCY",
+                hh.village_code,
+                hh.household_no,
+                f"帮扶责任人{hh.helper.name}{year}年第{quarter}季度入户走访户主{hh.head.name}"
+                f"{len(kept)}次（每季度不少于{VISITS_PER_QUARTER}次）",
+                {"quarter": f"{year}-Q{quarter}", "visits": len(kept)},
+            )
+        )
     return faults
 
 

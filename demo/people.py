@@ -749,8 +749,12 @@ def plan_help(rng: random.Random, hh: Household, record_year: int) -> None:
         "填写扶贫手册",
         "核对收入台账",
     )
+    # A helper visits every month (入户 at the required frequency, seed 001), sometimes
+    # twice. The visits have their own random stream: the planted VISIT_FREQUENCY faults
+    # and the 走访照片 are drawn from them, and stay put when other draws change.
+    visits = random.Random(f"visits:{hh.key}:{record_year}")
     hh.visits = []
     for month in range(1, 13):
-        if rng.random() < 0.55:
-            day = rng.randint(3, 27)
-            hh.visits.append(Visit(dt.date(record_year, month, day), rng.choice(purposes)))
+        days = sorted(visits.sample(range(3, 28), 2 if visits.random() < 0.35 else 1))
+        for day in days:
+            hh.visits.append(Visit(dt.date(record_year, month, day), visits.choice(purposes)))

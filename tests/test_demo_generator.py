@@ -25,6 +25,7 @@ REQUIRED_RULES = {
     "PAIRING_BEFORE_IDENTIFICATION",
     "NOTICE_TOO_SHORT",
     "MEETING_GAP",
+    "VISIT_FREQUENCY",
 }
 
 
@@ -175,6 +176,24 @@ def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) 
             ]
             assert len(minutes) == 11
             assert not any(p["date"].startswith(f["month"]) for p in minutes)
+        elif rule == "VISIT_FREQUENCY":
+            _, quarter = (int(x) for x in f["quarter"].split("-Q"))
+            logs = [
+                p
+                for _, p in _parts(gt)
+                if p["doc_type"] == "V03"
+                and p["village_code"] == f["village_code"]
+                and (int(p["date"][5:7]) + 2) // 3 == quarter
+            ]
+            assert len(logs) == 3 and f["files"]
+            name = hh["head_name"]
+            visits = sum(
+                line.count(name)
+                for p in logs
+                for line in "".join(p["text"]).splitlines()
+                if "走访" in line
+            )
+            assert visits == f["visits"] < 3
         else:  # pragma: no cover
             raise AssertionError(rule)
 
