@@ -166,9 +166,7 @@ def helper_names(text: str) -> list[str]:
             names.append(_cut_at_label(norm, match.end(1) + after.start(1), after.group(1)))
         else:
             names.append(_cut_at_label(norm, match.start(1), match.group(1)))
-    return list(
-        dict.fromkeys(n for n in names if len(n) >= 2 and not n.startswith(_NOT_NAMES))
-    )
+    return list(dict.fromkeys(n for n in names if len(n) >= 2 and not n.startswith(_NOT_NAMES)))
 
 
 def members(text: str) -> int | None:
@@ -213,8 +211,10 @@ def _cn_number(text: str) -> int | None:
 
 
 _NUM_DATE = re.compile(
-    r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*日?"
+    r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})(?![\dOoQlI|])\s*日?"
 )
+"""A date in digits. A day followed by a letter OCR reads for a digit ("5月1O日") is not
+read as its first digit alone: the date is then unreadable, not wrong."""
 _CN_DATE = re.compile(
     r"([〇零○OoQ@0一二三四五六七八九—_-]{4,5})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
 )

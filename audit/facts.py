@@ -46,6 +46,8 @@ class ItemFact:
     doc_type: str | None
     status: str
     title: str | None
+    date: dt.date | None
+    """The day the item was made, as classification read it."""
 
     def evidence(self, excerpt: str) -> Evidence:
         return Evidence(excerpt, self.document_id, self.archival_code)
@@ -106,6 +108,7 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
             Document.doc_type,
             Document.status,
             Document.title,
+            Document.date,
         )
         .where(Document.household_id.is_not(None), Document.status.in_(COUNTED_STATUSES))
         .order_by(Document.id)

@@ -18,7 +18,7 @@ from typing import Any
 from dangan.archive import idnumber
 from dangan.archive.measures import Measure
 from dangan.archive.scheme import Scheme
-from dangan.audit.facts import Facts, HouseholdFacts, PairingFact
+from dangan.audit.facts import Facts, HouseholdFacts, ItemFact, PairingFact
 from dangan.audit.findings import Evidence, Finding
 from dangan.audit.settings import AuditSettings
 from dangan.audit.sources import INFO_FORM, MANUAL, ROSTER, Reading
@@ -203,6 +203,70 @@ def pairing_before_identification(facts: Facts, ctx: Context) -> Iterator[Findin
                     f"{hh.label}: 帮扶责任人 {p.helper_name} 的帮扶开始日期 {p.start} "
                     f"早于识别年度 {hh.identification_year} 年",
                     hh.roster(f"识别年度 {hh.identification_year}, 帮扶开始日期 {p.start}"),
+                )
+
+
+IDENTIFICATION_STEPS = ("H01", "H02", "H03", "H04")
+"""The identification procedure's papers in the order its steps are taken (seed 000:
+申请, 入户调查, 民主评议, 审核审批)."""
+
+
+def dates_out_of_order(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """DATE_ORDER: dates that must run one way run the other: a paper of an earlier step
+    of the identification procedure dated after a paper of a later step of the same round
+    ([dates] round_days apart at most); in the roster, an exit before the identification
+    year or a pairing that ends before it starts."""
+    step = {code: i for i, code in enumerate(IDENTIFICATION_STEPS)}
+    window = dt.timedelta(days=ctx.settings.round_days)
+
+    def name(item: ItemFact) -> str:
+        return ctx.scheme.types[item.doc_type or ""].name.split("/")[0]
+
+    for hh in facts.households:
+        papers = sorted(
+            (i for i in hh.items if i.doc_type in step and i.date is not None),
+            key=lambda i: step[i.doc_type or ""],
+        )
+        for earlier in papers:
+            assert earlier.date is not None
+            before = [
+                later
+                for later in papers
+                if step[later.doc_type or ""] > step[earlier.doc_type or ""]
+                and later.date is not None
+                and later.date < earlier.date <= later.date + window
+            ]
+            if before:
+                yield _finding(
+                    hh,
+                    "DATE_ORDER",
+                    "error",
+                    f"{hh.label}: {name(earlier)}日期 {earlier.date} 晚于"
+                    + "、".join(f"{name(later)}日期 {later.date}" for later in before)
+                    + "(应依次申请、入户调查、评议、审批)",
+                    *(
+                        item.evidence(f"{item.title or name(item)} {item.date}")
+                        for item in (earlier, *before)
+                    ),
+                )
+        exited, identified = hh.exit_year, hh.identification_year
+        if exited is not None and identified is not None and exited < identified:
+            yield _finding(
+                hh,
+                "DATE_ORDER",
+                "error",
+                f"{hh.label}: 脱贫年度 {exited} 早于识别年度 {identified}",
+                hh.roster(f"识别年度 {identified}, 脱贫年度 {exited}"),
+            )
+        for pairing in hh.pairings:
+            if pairing.start and pairing.end and pairing.end < pairing.start:
+                yield _finding(
+                    hh,
+                    "DATE_ORDER",
+                    "error",
+                    f"{hh.label}: 帮扶责任人 {pairing.helper_name} 的帮扶结束日期 {pairing.end}"
+                    f" 早于开始日期 {pairing.start}",
+                    hh.roster(f"帮扶开始日期 {pairing.start}, 帮扶结束日期 {pairing.end}"),
                 )
 
 
@@ -585,6 +649,7 @@ RULES: tuple[Rule, ...] = (
     Rule("HELPER_IS_HOUSEHOLD", "帮扶责任人不是建档立卡户", helper_is_household),
     Rule("HELPER_OVERLOAD", "帮扶责任人同时帮扶不超过规定户数", helper_overload),
     Rule("PAIRING_BEFORE_IDENTIFICATION", "帮扶不早于识别", pairing_before_identification),
+    Rule("DATE_ORDER", "日期先后合乎程序", dates_out_of_order),
     Rule("HOUSEHOLD_LARGE", "大户人口核实", large_households),
     Rule("MEMBERS_MISMATCH", "三对照: 家庭人口一致", members_mismatch),
     Rule("HELPER_MISMATCH", "三对照: 帮扶责任人一致", helper_mismatch),

@@ -21,6 +21,7 @@ class AuditSettings:
     income_tolerance: float = 1.0
     notice_min_days: int = 7
     visits_per_quarter: int = 3
+    round_days: int = 180
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -62,6 +63,9 @@ def load_settings(home: Path | None = None) -> AuditSettings:
         poverty_lines=lines,
         notice_min_days=int(
             _number(path, "notices.min_days", data.get("notices", {}).get("min_days", 7))
+        ),
+        round_days=int(
+            _number(path, "dates.round_days", data.get("dates", {}).get("round_days", 180))
         ),
         visits_per_quarter=int(
             _number(path, "visits.per_quarter", data.get("visits", {}).get("per_quarter", 3))

@@ -337,6 +337,44 @@ def plant_faults(township: Township, seed: int) -> list[Fault]:
             )
         )
     faults += _plant_few_visits(township, seed, per_kind, used)
+    faults += _plant_late_applications(township, seed, per_kind, used)
+    return faults
+
+
+def _plant_late_applications(
+    township: Township, seed: int, count: int, used: dict[str, set[str]]
+) -> list[Fault]:
+    """DATE_ORDER: an application (申请书) written after the village had already reviewed
+    the household (补材料: the paper made up afterwards and dated as written)."""
+    rng = random.Random(f"faults:dates:{seed}")
+    rounds = {
+        (v.code, no): b
+        for v in township.villages
+        for b in v.batches
+        if b.kind == "identify"
+        for no in b.households
+    }
+    candidates = [
+        hh
+        for hh in township.households()
+        if "MISSING_ITEM" not in used.get(hh.key, set())
+        and (hh.village_code, hh.household_no) in rounds
+    ]
+    faults = []
+    for hh in rng.sample(candidates, min(count, len(candidates))):
+        review = rounds[(hh.village_code, hh.household_no)].review_meeting
+        hh.apply_date = review + dt.timedelta(days=rng.randint(3, 20))
+        used.setdefault(hh.key, set()).add("DATE_ORDER")
+        faults.append(
+            Fault(
+                "DATE_ORDER",
+                hh.village_code,
+                hh.household_no,
+                f"户主{hh.head.name}的申请书落款{cn_date(hh.apply_date)}，晚于村民代表评议"
+                f"{cn_date(review)}",
+                {"application": hh.apply_date.isoformat(), "review": review.isoformat()},
+            )
+        )
     return faults
 
 
@@ -363,7 +401,9 @@ def _plant_few_visits(
     faults = []
     for hh in rng.sample(candidates, min(count, len(candidates))):
         assert hh.pairing_start is not None and hh.helper is not None
-        first = 1 if hh.pairing_start < dt.date(year, 1, 1) else (hh.pairing_start.month + 2) // 3 + 1
+        first = (
+            1 if hh.pairing_start < dt.date(year, 1, 1) else (hh.pairing_start.month + 2) // 3 + 1
+        )
         quarter = rng.randint(first, 4)
         months = range(3 * quarter - 2, 3 * quarter + 1)
         inside = [v for v in hh.visits if v.date.month in months]

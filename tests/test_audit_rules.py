@@ -291,3 +291,22 @@ def test_helper_overload_across_villages_is_reported_in_each(arc: Archive) -> No
         ]
     assert [f["village_code"] for f in found] == ["003", "004"]
     assert all("桃园村 004 号户 户3" in f["message"] for f in found)
+
+
+def test_date_order_in_the_roster(world) -> None:
+    def build(session: Session, village: Village) -> None:
+        household(session, village, "001", "王建国", identification_year=2016, exit_year=2015)
+        late = household(session, village, "002", "李明", identification_year=2016, exit_year=2018)
+        pair(session, late, helper(session), dt.date(2016, 6, 1), dt.date(2016, 3, 1))
+        fine = household(session, village, "003", "赵红", identification_year=2016, exit_year=2016)
+        pair(
+            session,
+            fine,
+            helper(session, "张三", id_number("19800101", "555")),
+            dt.date(2016, 6, 1),
+        )
+
+    found = world(build, "DATE_ORDER")
+    assert [f["household_no"] for f in found] == ["001", "002"]
+    assert "脱贫年度 2015 早于识别年度 2016" in found[0]["message"]
+    assert "帮扶结束日期 2016-03-01 早于开始日期 2016-06-01" in found[1]["message"]

@@ -219,3 +219,37 @@ def test_each_round_needs_two_notices_and_an_announcement(arc: Archive) -> None:
     assert "2018年脱贫退出" in exit_round["message"]
     assert "公示 1 份、公告 0 份" in exit_round["message"]
     assert len(exit_round["evidence"]) == 1
+
+
+APPLICATION = "贫困户申请书\n白沙村党支部、村民委员会：\n我叫王建国，家住白沙村4组。特申请纳入建档立卡贫困户。\n申请人：王建国\n{date}"
+REVIEW = "{year}年度贫困户民主评议表\n户主姓名 王建国 家庭人口 4人\n评议时间 {date} 评议地点 村委会议室\n白沙村民主评议小组（盖章）"
+
+
+def identification_papers(arc: Archive, applied: str, reviewed: str, year: str = "2016") -> None:
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        hh = household(session, village, "017", "王建国")
+        add(session, arc, village, hh, "H01", APPLICATION.format(date=applied))
+        add(session, arc, village, hh, "H03", REVIEW.format(year=year, date=reviewed))
+
+
+def test_date_order_finds_an_application_written_after_the_review(arc: Archive) -> None:
+    identification_papers(arc, "二〇一六年五月二十日", "2016年5月12日")
+    (found,) = findings(arc, "DATE_ORDER")
+    assert "申请表日期 2016-05-20 晚于评议表日期 2016-05-12" in found["message"]
+    assert len(found["evidence"]) == 2 and all(e["document_id"] for e in found["evidence"])
+
+
+def test_date_order_makes_no_claim_on_a_day_ocr_misread(arc: Archive) -> None:
+    identification_papers(arc, "二〇一六年五月二十日", "2016年5月1O日 上午")  # 1O: not 1
+    assert findings(arc, "DATE_ORDER") == []
+
+
+def test_date_order_quiet_for_papers_in_order(arc: Archive) -> None:
+    identification_papers(arc, "2016.5.3", "2016年5月12日")
+    assert findings(arc, "DATE_ORDER") == []
+
+
+def test_date_order_quiet_for_an_application_of_a_later_round(arc: Archive) -> None:
+    identification_papers(arc, "二〇一九年三月二日", "2016年5月12日")
+    assert findings(arc, "DATE_ORDER") == []

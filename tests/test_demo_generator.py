@@ -26,6 +26,7 @@ REQUIRED_RULES = {
     "NOTICE_TOO_SHORT",
     "MEETING_GAP",
     "VISIT_FREQUENCY",
+    "DATE_ORDER",
 }
 
 
@@ -176,6 +177,14 @@ def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) 
             ]
             assert len(minutes) == 11
             assert not any(p["date"].startswith(f["month"]) for p in minutes)
+        elif rule == "DATE_ORDER":
+            assert f["review"] < f["application"]
+            (application,) = [
+                p
+                for _, p in _parts(gt)
+                if p["doc_type"] == "H01" and (p["village_code"], p["household_no"]) == key
+            ]
+            assert application["date"] == f["application"]
         elif rule == "VISIT_FREQUENCY":
             _, quarter = (int(x) for x in f["quarter"].split("-Q"))
             logs = [
