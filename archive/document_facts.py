@@ -9,7 +9,8 @@ Which facts are read depends on the type: members from the 扶贫手册 and the 
 helpers from the manual and the 结对帮扶登记表, incomes from the manual, the information
 form, the plan sheet and the income survey, help measures from the manual, the plan
 sheet and the work log, the days of visits (入户走访) from the work log, a meeting's day
-from minutes, a posting period from a 公示.
+from minutes, a posting period from a 公示, the name, number and birth date printed on
+an ID card's copy.
 Every fact keeps the page and the line it was read from (the audit's evidence).
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 from dangan.archive import facts as text_facts
 from dangan.archive.measures import Measure, dated_records, read_measures
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 """Raised whenever what is read changes, so that stored facts are read again."""
 
 READ: dict[str, tuple[str, ...]] = {
@@ -31,6 +32,7 @@ READ: dict[str, tuple[str, ...]] = {
     "H08": ("helpers",),
     "H09": ("incomes", "measures"),
     "H11": ("incomes",),
+    "H15": ("identity",),
     "V02": ("meeting",),
     "V03": ("measures", "visits"),
     "V05": ("notice",),
@@ -63,6 +65,23 @@ def _posting_period(pages: Sequence[tuple[int, str]]) -> list[Any] | None:
     return None
 
 
+def _identity(text: str) -> list[Any] | None:
+    """[name, ID number, birth date, line] as an ID card (居民身份证) prints them, each
+    None where it cannot be read; None for a page that is no card (no 出生 or number)."""
+    norm = text_facts.normalise(text)
+    birth_line = next((line for line in norm.splitlines() if "出生" in line), None)
+    born = text_facts.dates(birth_line) if birth_line else []
+    numbers = text_facts.id_numbers(norm)
+    if not born and not numbers:
+        return None
+    return [
+        text_facts.labelled(norm, "姓名"),
+        numbers[0] if numbers else None,
+        born[0].isoformat() if born else None,
+        birth_line or _line_with(norm, numbers[0]),
+    ]
+
+
 def read_document_facts(
     doc_type: str | None,
     pages: Sequence[tuple[int, str]],
@@ -90,6 +109,10 @@ def read_document_facts(
                 [y, amount, page, line]
                 for y, amount, line in text_facts.incomes_by_year(text, year)
             )
+        if "identity" in wanted:
+            card = _identity(text)
+            if card is not None:
+                out["identity"].append([*card, page])
         if "measures" in wanted:
             out["measures"].extend(
                 [

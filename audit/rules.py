@@ -21,7 +21,7 @@ from dangan.archive.scheme import Scheme
 from dangan.audit.facts import Facts, HouseholdFacts, ItemFact, PairingFact
 from dangan.audit.findings import Evidence, Finding
 from dangan.audit.settings import AuditSettings
-from dangan.audit.sources import INFO_FORM, MANUAL, ROSTER, Reading
+from dangan.audit.sources import ID_COPY, INFO_FORM, MANUAL, ROSTER, Reading
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,54 @@ def invalid_id_numbers(facts: Facts, ctx: Context) -> Iterator[Finding]:
                 "error",
                 f"{hh.label} 的身份证号 {hh.id_number or '(空)'} 有误: {reason}",
                 hh.roster(f"户主身份证号 {hh.id_number or '(空)'}"),
+            )
+
+
+ADULT_AGE = 16
+"""Below this age a person cannot head a household in the national system's logic."""
+
+
+def _birth_slip(a: dt.date, b: dt.date) -> bool:
+    """Two birth dates that differ in one digit: an OCR slip may explain it."""
+    return sum(x != y for x, y in zip(f"{a:%Y%m%d}", f"{b:%Y%m%d}", strict=True)) == 1
+
+
+def id_birth_conflicts(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """ID_BIRTH_CONFLICT: the birth date in the head's ID number (the roster's) against
+    what the papers say of the person: the head's ID card copy (the card that names the
+    head, one character of OCR slip allowed) by the number printed on it, else by its
+    printed birth date (one digit off: a warning, OCR may have slipped); and the head's
+    age when identified (under 16 the national system's logical check rejects a head)."""
+    for hh in facts.households:
+        if not hh.id_number or idnumber.why_invalid(hh.id_number, ctx.today):
+            continue  # ID_INVALID says so
+        born = idnumber.birth_date(hh.id_number)
+        if hh.identification_year is not None and hh.identification_year - born.year < ADULT_AGE:
+            yield _finding(
+                hh,
+                "ID_BIRTH_CONFLICT",
+                "error",
+                f"{hh.label}: 身份证号出生日期 {born}, 识别年度 {hh.identification_year} 时"
+                f"未满 {ADULT_AGE} 周岁, 不能为户主",
+                hh.roster(f"户主身份证号出生日期 {born}, 识别年度 {hh.identification_year}"),
+            )
+        for reading in hh.papers.identity:
+            name, number, printed = reading.value
+            if not name or not (name == hh.head_name or _one_apart(name, hh.head_name)):
+                continue
+            card = idnumber.birth_date(number) if number else printed
+            if card is None or card == born:
+                continue
+            doubt = number is None and _birth_slip(card, born)
+            yield _finding(
+                hh,
+                "ID_BIRTH_CONFLICT",
+                "warning" if doubt else "error",
+                f"{hh.label}: 身份证复印件{'出生日期' if number is None else '身份证号'}"
+                f"所示出生日期 {card}, 花名册身份证号出生日期 {born}"
+                + (", 疑为识读误差" if doubt else ""),
+                reading.evidence,
+                hh.roster(f"户主身份证号出生日期 {born}"),
             )
 
 
@@ -333,6 +381,7 @@ _READ_FROM = (
     ("家庭人口", "members", (MANUAL, INFO_FORM)),
     ("帮扶责任人", "helpers", (MANUAL,)),
     ("人均纯收入", "incomes", (MANUAL, "年度收入调查表")),
+    ("姓名、身份证号或出生日期", "identity", (ID_COPY,)),
 )
 
 
@@ -645,6 +694,7 @@ RULES: tuple[Rule, ...] = (
     Rule("MISSING_ITEM", "必备材料齐全(一户一档, 两公示一公告)", missing_items),
     Rule("ITEM_NOT_FILED", "已收到的必备材料待确认归档", items_in_review),
     Rule("ID_INVALID", "户主身份证号有效", invalid_id_numbers),
+    Rule("ID_BIRTH_CONFLICT", "身份证号出生日期与证件、年龄相符", id_birth_conflicts),
     Rule("NO_HELPER", "每户有帮扶责任人", no_helper),
     Rule("HELPER_IS_HOUSEHOLD", "帮扶责任人不是建档立卡户", helper_is_household),
     Rule("HELPER_OVERLOAD", "帮扶责任人同时帮扶不超过规定户数", helper_overload),

@@ -26,12 +26,14 @@ COUNTED_STATUSES = ("filed", "needs_review")
 """Items that count as received: filed, or waiting for a person to confirm the guess."""
 
 MANUAL, INFO_FORM, LOG, ROSTER = "扶贫手册", "信息采集表", "工作日志", "花名册"
+ID_COPY = "身份证复印件"
 SOURCE_OF_TYPE = {
     "H07": MANUAL,
     "H05": INFO_FORM,
     "H08": "结对帮扶登记表",
     "H09": "脱贫计划落实情况表",
     "H11": "年度收入调查表",
+    "H15": ID_COPY,
 }
 """The household items compared, and the name each source has in a finding."""
 VISIT_PHOTO = "H16"
@@ -54,6 +56,9 @@ class HouseholdReadings:
     """value: (year, income per person)."""
     measures: list[Reading] = field(default_factory=list)
     """value: an archive.measures.Measure."""
+    identity: list[Reading] = field(default_factory=list)
+    """value: (name, ID number, birth date) as an ID card's copy prints them, each None
+    where it could not be read."""
     visits: list[Reading] = field(default_factory=list)
     """value: the day of a visit (入户走访) a work log records or a 走访照片 shows."""
     sources: set[str] = field(default_factory=set)
@@ -160,6 +165,9 @@ def _household(item: Item, got: HouseholdReadings) -> None:
         got.helpers.append(Reading(source, name, item.evidence(page, line)))
     for year, amount, page, line in facts.get("incomes", ()):
         got.incomes.append(Reading(source, (year, amount), item.evidence(page, line)))
+    for name, number, born, line, page in facts.get("identity", ()):
+        day = dt.date.fromisoformat(born) if born else None
+        got.identity.append(Reading(source, (name, number, day), item.evidence(page, line)))
     for stored in facts.get("measures", ()):
         got.measures.append(
             Reading(source, measure_of(stored), item.evidence(stored[3], stored[4]))

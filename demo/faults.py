@@ -338,6 +338,41 @@ def plant_faults(township: Township, seed: int) -> list[Fault]:
         )
     faults += _plant_few_visits(township, seed, per_kind, used)
     faults += _plant_late_applications(township, seed, per_kind, used)
+    faults += _plant_wrong_births(township, seed, per_kind, used)
+    return faults
+
+
+def _plant_wrong_births(
+    township: Township, seed: int, count: int, used: dict[str, set[str]]
+) -> list[Fault]:
+    """ID_BIRTH_CONFLICT: the roster holds the head's ID number with the birth date
+    mistyped and the check digit worked out again (a number that passes every check),
+    while the ID card's copy in the file shows the true one."""
+    rng = random.Random(f"faults:births:{seed}")
+    helpers = {h.id_number for h in township.helpers}
+    candidates = [
+        hh
+        for hh in township.households()
+        if "ID_INVALID" not in used.get(hh.key, set()) and hh.head.id_number not in helpers
+    ]
+    faults = []
+    for hh in rng.sample(candidates, min(count, len(candidates))):
+        true = hh.head.id_number
+        born = dt.date(int(true[6:10]), int(true[10:12]), int(true[12:14]))
+        typed = born + dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(31, 400))
+        first17 = f"{true[:6]}{typed:%Y%m%d}{true[14:17]}"
+        hh.roster_overrides["id_number"] = first17 + check_digit(first17)
+        used.setdefault(hh.key, set()).add("ID_BIRTH_CONFLICT")
+        faults.append(
+            Fault(
+                "ID_BIRTH_CONFLICT",
+                hh.village_code,
+                hh.household_no,
+                f"花名册中户主{hh.head.name}的身份证号出生日期{cn_date(typed)}，身份证复印件为"
+                f"{cn_date(born)}",
+                {"roster_birth": typed.isoformat(), "birth": born.isoformat()},
+            )
+        )
     return faults
 
 

@@ -310,3 +310,12 @@ def test_date_order_in_the_roster(world) -> None:
     assert [f["household_no"] for f in found] == ["001", "002"]
     assert "脱贫年度 2015 早于识别年度 2016" in found[0]["message"]
     assert "帮扶结束日期 2016-03-01 早于开始日期 2016-06-01" in found[1]["message"]
+
+
+def test_id_birth_conflict_for_a_head_under_sixteen(world) -> None:
+    def build(session: Session, village: Village) -> None:
+        household(session, village, "001", "王小明", id_number=id_number("20050301"))
+        household(session, village, "002", "王建国", id_number=id_number("19620305"))
+
+    (found,) = world(build, "ID_BIRTH_CONFLICT")
+    assert found["household_no"] == "001" and "未满 16 周岁" in found["message"]

@@ -253,3 +253,49 @@ def test_date_order_quiet_for_papers_in_order(arc: Archive) -> None:
 def test_date_order_quiet_for_an_application_of_a_later_round(arc: Archive) -> None:
     identification_papers(arc, "二〇一九年三月二日", "2016年5月12日")
     assert findings(arc, "DATE_ORDER") == []
+
+
+CARD = """身份证复印件
+姓名 {name}
+性别 男 民族 汉
+出生 {born}
+住址 桑村镇白沙村4组
+公民身份号码 {number}
+中华人民共和国
+居民身份证"""
+
+
+def head_with_card(arc: Archive, roster_birth: str, **card: str) -> None:
+    from tests.test_audit_rules import id_number
+
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        hh = household(session, village, "017", "王建国", id_number=id_number(roster_birth, "017"))
+        values = {"name": "王建国", "born": "1962年3月5日", "number": ""} | card
+        add(session, arc, village, hh, "H15", CARD.format(**values))
+
+
+def test_id_birth_conflict_between_the_roster_and_the_card(arc: Archive) -> None:
+    from tests.test_audit_rules import id_number
+
+    spaced = " ".join(id_number("19620305", "017")[i : i + 4] for i in range(0, 18, 4))
+    head_with_card(arc, "19630305", number=spaced.replace("0", "O", 1))  # OCR: O for 0
+    (found,) = findings(arc, "ID_BIRTH_CONFLICT")
+    assert found["severity"] == "error"
+    assert "出生日期 1962-03-05, 花名册身份证号出生日期 1963-03-05" in found["message"]
+
+
+def test_id_birth_agreeing_or_a_misread_printed_date_is_no_error(arc: Archive) -> None:
+    head_with_card(arc, "19620305", born="1962年3月5日", name="王建囯")  # name one off
+    assert findings(arc, "ID_BIRTH_CONFLICT") == []
+
+
+def test_id_birth_one_digit_off_without_a_number_is_a_warning(arc: Archive) -> None:
+    head_with_card(arc, "19620305", born="1962年8月5日")  # 3 read as 8, number unread
+    (found,) = findings(arc, "ID_BIRTH_CONFLICT")
+    assert found["severity"] == "warning" and "疑为识读误差" in found["message"]
+
+
+def test_a_members_card_is_not_the_heads(arc: Archive) -> None:
+    head_with_card(arc, "19620305", born="1990年1月1日", name="王小明")
+    assert findings(arc, "ID_BIRTH_CONFLICT") == []

@@ -27,6 +27,7 @@ REQUIRED_RULES = {
     "MEETING_GAP",
     "VISIT_FREQUENCY",
     "DATE_ORDER",
+    "ID_BIRTH_CONFLICT",
 }
 
 
@@ -177,6 +178,12 @@ def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) 
             ]
             assert len(minutes) == 11
             assert not any(p["date"].startswith(f["month"]) for p in minutes)
+        elif rule == "ID_BIRTH_CONFLICT":
+            typed = row["身份证号"]
+            assert f"{typed[6:10]}-{typed[10:12]}-{typed[12:14]}" == f["roster_birth"]
+            assert f["roster_birth"] != f["birth"] and typed != hh["id_number"]
+            card = _household_text(gt, *key, "H15")
+            assert hh["id_number"] in card and "出生" in card
         elif rule == "DATE_ORDER":
             assert f["review"] < f["application"]
             (application,) = [

@@ -30,7 +30,7 @@ def test_each_type_reads_its_own_facts() -> None:
     ]
     survey = read_document_facts("H11", [(1, manual)], 2018, WORDS)
     assert survey is not None and set(survey) == {"v", "type", "incomes"}
-    assert read_document_facts("H15", [(1, manual)], 2018, WORDS) is None  # an ID copy
+    assert read_document_facts("H12", [(1, manual)], 2018, WORDS) is None  # a 连心卡
 
 
 def test_notice_and_minutes() -> None:
