@@ -18,8 +18,10 @@ from dangan.audit.findings import Evidence
 from dangan.audit.sources import (
     COUNTED_STATUSES,
     HouseholdReadings,
+    UnsignedField,
     VillageReadings,
     read_sources,
+    unsigned_fields,
 )
 
 
@@ -68,6 +70,8 @@ class HouseholdFacts:
     items: tuple[ItemFact, ...]
     papers: HouseholdReadings
     """What the household's papers and the work logs say (audit.sources)."""
+    unsigned: tuple[UnsignedField, ...] = ()
+    """Signature fields left unsigned on its items."""
 
     @property
     def label(self) -> str:
@@ -85,6 +89,8 @@ class VillageFacts:
     name: str
     papers: VillageReadings
     """Its meetings and its 公示's posting periods (audit.sources)."""
+    unsigned: tuple[UnsignedField, ...] = ()
+    """Signature fields left unsigned on its own items (minutes, 评议 records)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,12 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
     for household_id, *pairing in rows:
         pairings[household_id].append(PairingFact(*pairing))
     papers, village_papers = read_sources(session, measure_words)
+    unsigned: dict[tuple[str, int | None], list[UnsignedField]] = defaultdict(list)
+    for found in unsigned_fields(session):
+        if found.household_id is not None:
+            unsigned[("household", found.household_id)].append(found)
+        else:
+            unsigned[("village", found.village_id)].append(found)
     rows = session.execute(
         select(
             Household.id,
@@ -153,11 +165,17 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
             pairings=tuple(pairings.get(row.id, ())),
             items=tuple(items.get(row.id, ())),
             papers=papers.get(row.id) or HouseholdReadings(),
+            unsigned=tuple(unsigned.get(("household", row.id), ())),
         )
         for row in rows
     )
     villages = tuple(
-        VillageFacts(code, name, village_papers.get(vid) or VillageReadings())
+        VillageFacts(
+            code,
+            name,
+            village_papers.get(vid) or VillageReadings(),
+            tuple(unsigned.get(("village", vid), ())),
+        )
         for vid, code, name in session.execute(
             select(Village.id, Village.code, Village.name).order_by(Village.code)
         )

@@ -19,14 +19,25 @@ class Evidence:
     document_id: int | None = None
     archival_code: str | None = None
     page: int | None = None
+    signature: int | None = None
+    """The item's signature field shown (its place in the item's list of fields): the
+    crop of the page is the evidence (SIGNATURE_MISSING)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "document_id": self.document_id,
             "archival_code": self.archival_code,
             "page": self.page,
             "excerpt": self.excerpt,
         }
+        if self.signature is not None:
+            out["image"] = signature_path(self.document_id, self.signature)
+        return out
+
+
+def signature_path(document_id: int | None, index: int) -> str:
+    """The API's address of a signature field's crop (web/api.py serves it)."""
+    return f"/api/docs/{document_id}/signatures/{index}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ beside the finding behind it, and its findings grouped by household."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections import defaultdict
@@ -49,6 +50,12 @@ class EvidenceLine:
     """Where it was read: an archival code, "花名册", or an item not yet coded."""
     page: int | None
     excerpt: str
+    png: bytes | None = None
+    """The picture the evidence is (a signature field's crop), when the report has it."""
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:image/png;base64,{base64.b64encode(self.png or b'').decode()}"
 
     @property
     def where(self) -> str:
@@ -177,7 +184,9 @@ def _evidence(item: dict[str, Any]) -> EvidenceLine:
         source = f"文件 {item['document_id']}(未编档号)"
     else:
         source = "花名册"
-    return EvidenceLine(clean(source), item.get("page"), clean(item.get("excerpt") or ""))
+    return EvidenceLine(
+        clean(source), item.get("page"), clean(item.get("excerpt") or ""), item.get("png")
+    )
 
 
 def _severity_counts(findings: list[FindingView] | tuple[FindingView, ...]) -> dict[str, int]:

@@ -5,9 +5,10 @@ its deductions and its findings by household; East Asian text in a Chinese font,
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from dangan.audit.report_content import Chapter, Content, arrange, points
+from dangan.audit.report_content import Chapter, Content, FindingView, arrange, points
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -171,6 +172,17 @@ def _summary(doc: Document, content: Content) -> None:
     )
 
 
+def _pictures(doc: Document, findings: tuple[FindingView, ...] | list[FindingView]) -> None:
+    """The evidence that is a picture (a signature field's crop), under the table."""
+    from docx.shared import Mm
+
+    for f in findings:
+        for e in f.evidence:
+            if e.png:
+                doc.add_paragraph(f"发现 {f.number} 证据 {e.where}:")
+                doc.add_picture(io.BytesIO(e.png), width=Mm(100))
+
+
 def _chapter(doc: Document, chapter: Chapter) -> None:
     heading = _heading(doc, chapter.title, 1)
     heading.paragraph_format.page_break_before = True
@@ -220,6 +232,7 @@ def _chapter(doc: Document, chapter: Chapter) -> None:
                 for f in group.findings
             ],
         )
+        _pictures(doc, group.findings)
 
 
 def write_docx(report: dict[str, Any], out: BinaryIO) -> None:

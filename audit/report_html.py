@@ -33,8 +33,8 @@ def write_html(report: dict[str, Any], out: BinaryIO) -> None:
 def _weasyprint() -> Any:
     """WeasyPrint, imported without its one side effect on the process: on import it
     sets Pillow's ImageFile.LOAD_TRUNCATED_IMAGES, which would let ingest take a cut-off
-    scan for a whole one in a server or worker that once wrote a PDF. The report holds
-    no image, so the flag is put back as it was."""
+    scan for a whole one in a server or worker that once wrote a PDF. The report's only
+    images are the signature crops dangan made itself, so the flag is put back as it was."""
     from PIL import ImageFile
 
     before = ImageFile.LOAD_TRUNCATED_IMAGES
@@ -46,10 +46,12 @@ def _weasyprint() -> Any:
 
 
 def write_pdf(report: dict[str, Any], out: BinaryIO) -> None:
-    """The same page laid out on A4 by WeasyPrint. It fetches nothing: the page needs no
-    outside resource, and a URL that found its way in is refused."""
+    """The same page laid out on A4 by WeasyPrint. It fetches nothing: the page's only
+    resources are the signature crops written into it as data: URIs, and any other URL
+    that found its way in is refused."""
     weasyprint = _weasyprint()
     html = weasyprint.HTML(
-        string=render_html(report), url_fetcher=weasyprint.URLFetcher(allowed_protocols=())
+        string=render_html(report),
+        url_fetcher=weasyprint.URLFetcher(allowed_protocols=("data",)),
     )
     html.write_pdf(out)

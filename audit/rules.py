@@ -690,6 +690,36 @@ def unreadable_village_papers(facts: Facts, ctx: Context) -> Iterator[Finding]:
             )
 
 
+# -- signatures (seed 000: 签字或盖指印; seed 001: 不得漏签) -------------------------------
+
+
+def missing_signatures(facts: Facts, ctx: Context) -> Iterator[Finding]:
+    """SIGNATURE_MISSING: a field labelled for a signature (签字：, 签名：, 按手印：) on an
+    item's page with no ink and no red in it. Fields are found on OCR'd pages only: an
+    item whose text came from a text layer or DOCX has none to judge."""
+    for hh in facts.households:
+        for found in hh.unsigned:
+            yield _finding(
+                hh,
+                "SIGNATURE_MISSING",
+                "error",
+                f"{hh.label}: {found.title or found.doc_type} 第 {found.page} 页"
+                f"“{found.label}”处未签字或按手印",
+                found.evidence(),
+            )
+    for village in facts.villages:
+        for found in village.unsigned:
+            yield Finding(
+                "SIGNATURE_MISSING",
+                "error",
+                village.code,
+                None,
+                f"{village.name}: {found.title or found.doc_type} 第 {found.page} 页"
+                f"“{found.label}”处未签字或按手印",
+                (found.evidence(),),
+            )
+
+
 RULES: tuple[Rule, ...] = (
     Rule("MISSING_ITEM", "必备材料齐全(一户一档, 两公示一公告)", missing_items),
     Rule("ITEM_NOT_FILED", "已收到的必备材料待确认归档", items_in_review),
@@ -709,6 +739,7 @@ RULES: tuple[Rule, ...] = (
     Rule("NOTICE_TOO_SHORT", "公示期不少于规定天数", short_notices),
     Rule("VISIT_FREQUENCY", "帮扶责任人按规定次数入户走访", few_visits),
     Rule("SOURCE_UNREADABLE", "核对所需的材料可读出", unreadable_sources),
+    Rule("SIGNATURE_MISSING", "签字处有签字或手印", missing_signatures),
     Rule("EXIT_BELOW_LINE", "脱贫户收入达到扶贫标准", exit_below_line),
 )
 BY_CODE = {rule.code: rule for rule in RULES}

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from dangan.archive.document_facts import FACTS_VERSION, READ, measure_of, read_document_facts
@@ -237,6 +237,58 @@ def _village(item: Item, got: VillageReadings) -> None:
             got.notices.append(Reading("公示", (start, end), item.evidence(period[2], period[3])))
         else:
             got.unread.append(Reading("公示", "公示期", item.evidence(None, "公示")))
+
+
+@dataclass(frozen=True)
+class UnsignedField:
+    document_id: int
+    archival_code: str | None
+    doc_type: str | None
+    title: str | None
+    household_id: int | None
+    village_id: int | None
+    index: int
+    """Its place in the item's signature fields (`Document.extra["signatures"]`)."""
+    page: int
+    label: str
+    ink: float
+
+    def evidence(self) -> Evidence:
+        return Evidence(
+            f"{self.title or self.doc_type}: {self.label}处 (墨迹 {self.ink:.1%})",
+            self.document_id,
+            self.archival_code,
+            self.page,
+            self.index,
+        )
+
+
+def unsigned_fields(session: Session) -> Iterator[UnsignedField]:
+    """Every signature field left unsigned on a received item (the fields were found
+    when its pages were read: `ingest.signatures`). The database picks the items by the
+    text of their JSON, so that a county's audit does not load every item's."""
+    rows = session.execute(
+        select(
+            Document.id,
+            Document.archival_code,
+            Document.doc_type,
+            Document.title,
+            Document.household_id,
+            Document.village_id,
+            Document.extra,
+        )
+        .where(
+            Document.status.in_(COUNTED_STATUSES),
+            cast(Document.extra, String).like('%"signed": false%'),
+        )
+        .order_by(Document.id)
+    )
+    for row in rows:
+        for index, found in enumerate((row.extra or {}).get("signatures") or ()):
+            if not found.get("signed", True):
+                yield UnsignedField(
+                    *row[:6], index, found["page"], found["label"], float(found["ink"])
+                )
 
 
 def read_sources(

@@ -153,6 +153,10 @@ def text_archive(home: Path, villages: int, per_village: int, seed: int) -> dict
     return truth
 
 
+IMAGE_RULES = ("SIGNATURE_MISSING",)
+"""Rules judged on page images, which a text-only archive does not have."""
+
+
 def _matches(fault: dict[str, Any], finding: dict[str, Any]) -> bool:
     if fault["rule"] != finding["rule"] or fault["village_code"] != finding["village_code"]:
         return False
@@ -312,12 +316,14 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             truth = text_archive(Path(tmp), args.villages, args.per_village, args.seed)
+            # a signature is judged on a page's image, and text-only items have none
+            truth["faults"] = [f for f in truth["faults"] if f["rule"] not in IMAGE_RULES]
             result = score(truth, audit(Path(tmp)))
         what = (
             f"`bench/audit.py --villages {args.villages} --per-village {args.per_village} "
             f"--seed {args.seed}`: {args.villages * args.per_village} households, "
             f"{truth['items']} items filed with the generator's own text (no OCR), against "
-            "its planted faults."
+            "its planted faults (SIGNATURE_MISSING needs page images: see the OCR run)."
         )
         key = f"audit-text-seed{args.seed}"
     body = f"{what}\n\n{table(result)}"

@@ -49,9 +49,12 @@ def audit(
             rubric=load_rubric(arc.settings.home),
         )
     if output is not None:
+        from dangan.audit.evidence_images import with_signature_crops
         from dangan.audit.reports import write_report
 
-        written = write_report(report, output)
+        with arc.db.read() as session:
+            pictured = with_signature_crops(session, arc.store, report)
+        written = write_report(pictured, output)
         # with --json the JSON alone goes to standard output
         (err_console if as_json else console).print(
             f"报告已写入: {written}", markup=False, highlight=False, soft_wrap=True

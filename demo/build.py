@@ -680,6 +680,8 @@ def _fault_files(faults: list[Fault], specs: list[FileSpec]) -> None:
             f.files = [*files(f.village_code, f.household_no, {"H08", "H04"}), "roster.xlsx"]
         elif f.rule in ("ID_INVALID", "NO_HELPER", "HELPER_IS_HOUSEHOLD", "HELPER_OVERLOAD"):
             f.files = ["roster.xlsx"]
+        elif f.rule == "SIGNATURE_MISSING":
+            f.files = files(f.village_code, f.household_no, {f.extra["doc_type"]})
         elif f.rule == "ID_BIRTH_CONFLICT":
             f.files = [*files(f.village_code, f.household_no, {"H15"}), "roster.xlsx"]
         elif f.rule == "DATE_ORDER":

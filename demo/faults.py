@@ -339,6 +339,40 @@ def plant_faults(township: Township, seed: int) -> list[Fault]:
     faults += _plant_few_visits(township, seed, per_kind, used)
     faults += _plant_late_applications(township, seed, per_kind, used)
     faults += _plant_wrong_births(township, seed, per_kind, used)
+    faults += _plant_unsigned(township, seed, per_kind, used)
+    return faults
+
+
+SIGNED_BY_HEAD = {"H02": "户主签字", "H07": "户主签字", "H08": "贫困户签字"}
+"""The forms on which the head signs in a labelled field, and the field's label."""
+
+
+def _plant_unsigned(
+    township: Township, seed: int, count: int, used: dict[str, set[str]]
+) -> list[Fault]:
+    """SIGNATURE_MISSING: a form the head never signed (不得漏签, seed 001); the field
+    stays blank on the page."""
+    rng = random.Random(f"faults:signatures:{seed}")
+    candidates = [
+        hh for hh in township.households() if "SIGNATURE_MISSING" not in used.get(hh.key, set())
+    ]
+    faults = []
+    for hh in rng.sample(candidates, min(count, len(candidates))):
+        held = [t for t in SIGNED_BY_HEAD if t not in hh.missing]
+        if not held:
+            continue
+        doc_type = rng.choice(held)
+        hh.unsigned.add(doc_type)
+        used.setdefault(hh.key, set()).add("SIGNATURE_MISSING")
+        faults.append(
+            Fault(
+                "SIGNATURE_MISSING",
+                hh.village_code,
+                hh.household_no,
+                f"户主{hh.head.name}未在{DOC_NAMES[doc_type]}的“{SIGNED_BY_HEAD[doc_type]}”处签字",
+                {"doc_type": doc_type, "label": SIGNED_BY_HEAD[doc_type]},
+            )
+        )
     return faults
 
 

@@ -36,6 +36,17 @@ class V(str):
     __slots__ = ()
 
 
+class Sig(V):
+    """A signature: by hand, on a typed form too."""
+
+    __slots__ = ()
+
+
+def head_signs(hh: Household, doc_type: str) -> Sig:
+    """The head's signature on a form, or the blank left where it is missing."""
+    return Sig("" if doc_type in hh.unsigned else hh.head.name)
+
+
 Cell = str | tuple[str, int]
 """A table cell: its text, or (text, number of columns it spans)."""
 
@@ -162,7 +173,7 @@ def traditional(doc: Document) -> Document:
 
     def conv(s: str) -> str:
         out = to_traditional(s)
-        return V(out) if isinstance(s, V) else out
+        return type(s)(out) if isinstance(s, V) else out
 
     def conv_cell(c: Cell) -> Cell:
         return (conv(c[0]), c[1]) if isinstance(c, tuple) else conv(c)
@@ -408,9 +419,9 @@ def h02_survey(t: Township, v: Village, hh: Household, rng: random.Random) -> Do
         P("调查人意见：", V("经入户调查核实，该户情况属实，符合贫困户识别条件。"), size=11),
         P(
             "调查人签字：",
-            V(f"{v.team[0]}  {v.township_cadre}"),
+            Sig(f"{v.team[0]}  {v.township_cadre}"),
             "    户主签字：",
-            V(hh.head.name),
+            head_signs(hh, "H02"),
             size=11,
             before=8,
         ),
@@ -680,7 +691,7 @@ def h07_manual(t: Township, v: Village, hh: Household, rng: random.Random) -> Do
         P("六、帮扶成效", font="bold", size=13, after=6),
         Grid(result_rows, [1.0, 1.8, 1.2, 1.6]),
         Gap(6),
-        P("帮扶责任人签字：", V(name), "    户主签字：", V(hh.head.name), size=11),
+        P("帮扶责任人签字：", Sig(name), "    户主签字：", head_signs(hh, "H07"), size=11),
     ]
     return _doc(hh, "H07", rng, start, blocks, title)
 
@@ -724,7 +735,7 @@ def h08_pairing(t: Township, v: Village, hh: Household, rng: random.Random) -> D
             min_height=30,
         ),
         Gap(12),
-        P("帮扶责任人签字：", V(h.name), "      贫困户签字：", V(hh.head.name)),
+        P("帮扶责任人签字：", Sig(h.name), "      贫困户签字：", head_signs(hh, "H08")),
         P(V(c.sig_date(hh.pairing_start)), align="right", before=8),
     ]
     doc = _doc(hh, "H08", rng, hh.pairing_start, blocks, title)

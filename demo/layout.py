@@ -22,6 +22,7 @@ from dangan.demo.forms import (
     PageBreak,
     Para,
     Seal,
+    Sig,
     V,
     cell_text,
     id_card_lines,
@@ -198,7 +199,7 @@ class _Layout:
         self.y = self.mt
 
     def font_of(self, run: str, base: str) -> str:
-        if isinstance(run, V) and self.doc.handwritten:
+        if isinstance(run, Sig) or (isinstance(run, V) and self.doc.handwritten):
             return "hand"
         return base
 

@@ -218,6 +218,8 @@ class Household:
     manual_overrides: dict[str, object] = field(default_factory=dict)
     log_overrides: dict[int, str] = field(default_factory=dict)  # measure index -> text
     missing: set[str] = field(default_factory=set)
+    unsigned: set[str] = field(default_factory=set)
+    """Document types on which the head did not sign (SIGNATURE_MISSING planted)."""
 
     @property
     def head(self) -> Member:

@@ -42,6 +42,7 @@ from dangan.ingest.ocr.script import looks_traditional, suspect_traditional
 from dangan.ingest.ocr.tesseract import detect_orientation
 from dangan.ingest.ocr.words import is_cjk
 from dangan.ingest.pages.preprocess import ImageKind, classify_image_kind, orient, prepare_for_ocr
+from dangan.ingest.signatures import SignatureField, find_fields, red_mask
 
 log = logging.getLogger("dangan.extract")
 
@@ -77,6 +78,8 @@ class PageText:
     method: Method
     engine: str | None
     """e.g. "tesseract:chi_sim"; None when the text was not OCR'd."""
+    signatures: tuple[SignatureField, ...] = ()
+    """The signature fields on an OCR'd page (`ingest.signatures`); none for text."""
 
 
 @dataclass
@@ -165,7 +168,13 @@ def ocr_image(
     sure, and read it again with the Traditional model when the first reading suggests
     Traditional text (see `ingest.ocr.script`); the better reading is kept. A photo whose
     first reading finds no text (`holds_text`) is read no further."""
-    state = state or _ScriptState()
+    return _read(image, kind, engine, state or _ScriptState())[0]
+
+
+def _read(
+    image: Image.Image, kind: ImageKind, engine: OcrEngine, state: _ScriptState
+) -> tuple[OcrResult, Image.Image]:
+    """`ocr_image`'s reading, with the prepared image it was read from."""
     separate = getattr(engine, "separate_traditional", True)
     traditional = state.traditional and separate
     image = _limit_pixels(image, OCR_MAX_PIXELS)
@@ -176,7 +185,7 @@ def ocr_image(
     scan = kind == "scan"
     result = engine.recognize(prepared, traditional, scan)
     if kind == "photo" and not holds_text(result):
-        return result
+        return result, prepared
     if _confidence(result) < POOR_CONFIDENCE:
         _, degrees = orient(prepared, detect_orientation)
         if degrees:
@@ -191,7 +200,7 @@ def ocr_image(
         ):
             state.traditional = True
             result = replace(again, rotated=result.rotated)
-    return result
+    return result, prepared
 
 
 def holds_text(result: OcrResult) -> bool:
@@ -208,11 +217,16 @@ def _ocr_page(
     state: _ScriptState,
     name: str,
     page_no: int,
-) -> OcrResult:
+) -> tuple[OcrResult, tuple[SignatureField, ...]]:
+    """The page read, and its signature fields. Red ink is looked for on a scan in
+    colour that was read as it lies (a photo is warped flat, and a turned page turned,
+    before it is read: the two would not line up)."""
     try:
-        return ocr_image(image, kind, engine, state)
+        result, prepared = _read(image, kind, engine, state)
     except OcrEngineError as err:
         raise OcrFailed(name, f"第 {page_no} 页文字识别失败: {err}") from err
+    red = red_mask(image, prepared.size) if kind == "scan" and not result.rotated else None
+    return result, tuple(find_fields(result.lines, prepared, red))
 
 
 # --------------------------------------------------------------------------- images
@@ -323,13 +337,13 @@ def _image_page(
     number: int,
     metadata: dict[str, Any],
 ) -> PageText:
-    result = _ocr_page(image, image_kind, engine, state, name, number)
+    result, fields = _ocr_page(image, image_kind, engine, state, name, number)
     if image_kind == "photo" and not holds_text(result):
         metadata["ocr_skipped"] = "照片无文字"
         return PageText(number, "", None, "ocr", None)
     if result.rotated:
         metadata.setdefault("rotated_pages", {})[str(number)] = result.rotated
-    return PageText(number, result.text, result.confidence, "ocr", result.engine)
+    return PageText(number, result.text, result.confidence, "ocr", result.engine, fields)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -549,11 +563,13 @@ def _extract_pdf(
                     embedded_pages.append(number)
                 else:
                     image = renderer.render(index)
-                result = _ocr_page(image, "scan", engine, state, name, number)
+                result, fields = _ocr_page(image, "scan", engine, state, name, number)
                 ocr_pages.append(number)
                 if result.rotated:
                     metadata.setdefault("rotated_pages", {})[str(number)] = result.rotated
-                pages.append(PageText(number, result.text, result.confidence, "ocr", result.engine))
+                pages.append(
+                    PageText(number, result.text, result.confidence, "ocr", result.engine, fields)
+                )
             if progress:
                 progress(number, total)
     finally:

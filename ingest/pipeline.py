@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,15 @@ from dangan.archive.context import Archive
 from dangan.archive.document_facts import read_document_facts
 from dangan.archive.errors import IntegrityFailure
 from dangan.archive.filing import file_document
-from dangan.archive.models import Document, Helper, Household, Page, Township, Village
+from dangan.archive.models import (
+    Document,
+    Helper,
+    Household,
+    Page,
+    StoredFile,
+    Township,
+    Village,
+)
 from dangan.ingest import typemodel
 from dangan.ingest.classify import THRESHOLD, decide
 from dangan.ingest.extract import Extraction, extract
@@ -112,9 +121,56 @@ def extract_step(ctx: StepContext, job: Leased) -> None:
     _save_extraction(ctx, job, result, parts or [(1, max(len(result.pages), 1))], seconds)
 
 
+def _signature_crops(ctx: StepContext, result: Extraction) -> dict[int, list[dict[str, Any]]]:
+    """Page number → its signature fields as kept with the item, each field's crop put
+    in the store (before the rows that name it are committed: a crash leaves a blob no
+    row names, never a row without its blob)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for page in result.pages:
+        for found in page.signatures:
+            crop = ctx.arc.store.put_bytes(found.crop)
+            out.setdefault(page.page_no, []).append(
+                {
+                    "label": found.label,
+                    "signed": found.signed,
+                    "ink": found.ink,
+                    "box": list(found.box),
+                    "crop": crop.sha256,
+                    "size": len(found.crop),
+                }
+            )
+    return out
+
+
+def _keep_crops(session: Session, doc: Document, fields: list[dict[str, Any]]) -> None:
+    """A file row for each crop (derived from the item's original), so that fixity checks
+    and backups know them."""
+    if not fields:
+        return
+    known = set(
+        session.scalars(
+            select(StoredFile.sha256).where(StoredFile.sha256.in_([f["crop"] for f in fields]))
+        )
+    )
+    for f in fields:
+        if f["crop"] not in known:
+            known.add(f["crop"])
+            session.add(
+                StoredFile(
+                    sha256=f["crop"],
+                    size=f["size"],
+                    media_type="image/png",
+                    original_name=f"{doc.file.original_name} 第{f['page']}页 {f['label']}处.png",
+                    role="derived",
+                    derived_from_id=doc.file_id,
+                )
+            )
+
+
 def _save_extraction(
     ctx: StepContext, job: Leased, result: Extraction, parts: list[tuple[int, int]], seconds: float
 ) -> None:
+    crops = _signature_crops(ctx, result)
     with ctx.arc.db.write() as session:
         finish(session, job.id, ctx.owner)
         doc = session.get(Document, job.document_id)
@@ -140,10 +196,17 @@ def _save_extraction(
                     )
                 )
             item.pages = len(chosen)
+            fields = [
+                {"page": number, **found}
+                for number, page in enumerate(chosen, start=1)
+                for found in crops.get(page.page_no, ())
+            ]
+            _keep_crops(session, doc, fields)
             item.extra = {
                 **(item.extra or {}),
                 "metadata": result.metadata,
                 "extract_seconds": seconds,
+                "signatures": [{k: v for k, v in f.items() if k != "size"} for f in fields],
             }
             item.error = None
             journal.record(

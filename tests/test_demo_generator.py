@@ -28,6 +28,7 @@ REQUIRED_RULES = {
     "VISIT_FREQUENCY",
     "DATE_ORDER",
     "ID_BIRTH_CONFLICT",
+    "SIGNATURE_MISSING",
 }
 
 
@@ -178,6 +179,11 @@ def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) 
             ]
             assert len(minutes) == 11
             assert not any(p["date"].startswith(f["month"]) for p in minutes)
+        elif rule == "SIGNATURE_MISSING":
+            text = _household_text(gt, *key, f["doc_type"])
+            field = f"{f['label']}："
+            signed_line = next(line for line in text.splitlines() if field in line)
+            assert signed_line.rstrip().endswith(field) and f["files"]
         elif rule == "ID_BIRTH_CONFLICT":
             typed = row["身份证号"]
             assert f"{typed[6:10]}-{typed[10:12]}-{typed[12:14]}" == f["roster_birth"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
+from dangan.archive.errors import NotFound
 from dangan.archive.serialize import document_json, household_json
 from dangan.archive.users import Account
 from dangan.web.auth import require
@@ -91,6 +92,31 @@ def download_original(
     response = original_response(arc, doc)
     request.app.state.read_journal.record(arc, user, doc, "download")
     return response
+
+
+@router.get(
+    "/docs/{document_id}/signatures/{index}",
+    responses={**ERRORS, 200: {"content": {"image/png": {}}}},
+    response_class=Response,
+)
+def signature_field(
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    document_id: DocId,
+    index: Annotated[int, Path(ge=0, le=999, description="签字处序号(从 0 起)")],
+) -> Response:
+    """一件档案上一处签字栏的截图(PNG), 档案检查“未签字”的证据; 记入日志。"""
+    arc = get_archive(request)
+    doc = visible_document(session, user, document_id)
+    fields = (doc.extra or {}).get("signatures") or []
+    if index >= len(fields):
+        raise NotFound(f"文件 {document_id} 没有第 {index} 处签字栏")
+    data = arc.store.read_bytes(fields[index]["crop"], verify=True)
+    request.app.state.read_journal.record(arc, user, doc, "image", dedupe=True)
+    return Response(
+        data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    )
 
 
 @router.get("/households", responses=ERRORS)

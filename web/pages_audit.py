@@ -164,13 +164,16 @@ def audit_report(
     """The same scoped audit as the page, written as a report file to download."""
     if suffix not in REPORTS or not _reports_available():
         raise NotFound(f"没有 .{suffix[:10]} 格式的检查报告, 可选 {'、'.join(REPORTS)}")
+    from dangan.audit.evidence_images import with_signature_crops
     from dangan.audit.reports import write_report
 
     arc = get_archive(request)
     report = audit_json(arc, user, village, household, rule)
     folder = Path(tempfile.mkdtemp(prefix="dangan-audit-"))
     try:
-        path = write_report(report, folder / f"report.{suffix}")
+        with arc.db.read() as session:
+            pictured = with_signature_crops(session, arc.store, report)
+        path = write_report(pictured, folder / f"report.{suffix}")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PIL import Image
 
+from dangan.ingest.ocr.layout import TextLine
 from dangan.ingest.ocr.words import is_cjk
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ class OcrResult:
     confidence 0.0-1.0, in reading order."""
     rotated: int = 0
     """Degrees (counter-clockwise) the page was turned before this result was read."""
+    lines: tuple[TextLine, ...] = ()
+    """The text's lines (tesseract: a table's cells) with their boxes on the image read,
+    as `text` gives them: where a form's fields are (`ingest.signatures`)."""
 
     @property
     def cjk_count(self) -> int:

@@ -95,20 +95,21 @@ class RapidOcrEngine:
         lines = _lines(txts, boxes)
         cjk_words = tuple((t, s) for t, s in zip(txts, scores, strict=False) if any(map(is_cjk, t)))
         return OcrResult(
-            text="\n".join(lines),
+            text="\n".join(reading_order(lines) if lines else txts),
             confidence=round(sum(scores) / len(scores), 4) if scores else None,
             engine="rapidocr:PP-OCRv6",
             cjk_words=cjk_words,
+            lines=tuple(lines),
         )
 
 
-def _lines(txts: list[str], boxes: Any) -> list[str]:
-    """The text boxes in reading order (`ingest.ocr.layout`)."""
+def _lines(txts: list[str], boxes: Any) -> list[TextLine]:
+    """The text boxes with their places; none when the engine gave no box for each."""
     if boxes is None or len(boxes) != len(txts):
-        return txts
+        return []
     lines = []
     for text, box in zip(txts, boxes, strict=True):
         xs = [float(p[0]) for p in box]
         ys = [float(p[1]) for p in box]
         lines.append(TextLine(text, min(xs), min(ys), max(xs), max(ys)))
-    return reading_order(lines)
+    return lines

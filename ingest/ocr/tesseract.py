@@ -262,7 +262,14 @@ def _result(
         cells.append(joined(words))
     text = "\n".join(filter(None, map(tidy, reading_order(cells))))
     confidence = round(sum(confs) / len(confs), 4) if confs else None
-    return OcrResult(text=text, confidence=confidence, engine=engine, cjk_words=cjk_words)
+    tidied = (replace(cell, text=tidy(cell.text)) for cell in cells)
+    return OcrResult(
+        text=text,
+        confidence=confidence,
+        engine=engine,
+        cjk_words=cjk_words,
+        lines=tuple(cell for cell in tidied if cell.text),
+    )
 
 
 def detect_orientation(image: Image.Image) -> tuple[int, float]:
