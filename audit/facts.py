@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from dangan.archive.models import Document, Helper, Household, Pairing, Village
@@ -101,26 +101,50 @@ class Facts:
     """Every village, ordered by code."""
 
 
-def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> Facts:
-    """The facts of every household (a county's roster fits in memory: 50,000
-    households with their items), measures matched by `measure_words` (scheme.toml's
-    [measures])."""
+def _of_village(village_id: int | None) -> ColumnElement[bool]:
+    """Households of one village; all for None."""
+    return true() if village_id is None else Household.village_id == village_id
+
+
+def read_facts(
+    session: Session,
+    measure_words: dict[str, tuple[str, ...]],
+    village_id: int | None = None,
+    papers: bool = True,
+) -> Facts:
+    """The facts of every household of one village (`village_id`) or of all, measures
+    matched by `measure_words` (scheme.toml's [measures]). Without `papers`, the roster's
+    side only (households and pairings, no items and nothing read from them): what the
+    rules that look across villages need, small enough for a county at once."""
     items: dict[int, list[ItemFact]] = defaultdict(list)
-    rows = session.execute(
-        select(
-            Document.household_id,
-            Document.id,
-            Document.archival_code,
-            Document.doc_type,
-            Document.status,
-            Document.title,
-            Document.date,
+    unsigned: dict[tuple[str, int | None], list[UnsignedField]] = defaultdict(list)
+    readings: dict[int, HouseholdReadings] = {}
+    village_papers: dict[int, VillageReadings] = {}
+    if papers:
+        rows = session.execute(
+            select(
+                Document.household_id,
+                Document.id,
+                Document.archival_code,
+                Document.doc_type,
+                Document.status,
+                Document.title,
+                Document.date,
+            )
+            .where(
+                Document.household_id.in_(select(Household.id).where(_of_village(village_id))),
+                Document.status.in_(COUNTED_STATUSES),
+            )
+            .order_by(Document.id)
         )
-        .where(Document.household_id.is_not(None), Document.status.in_(COUNTED_STATUSES))
-        .order_by(Document.id)
-    )
-    for household_id, *item in rows:
-        items[household_id].append(ItemFact(*item))
+        for household_id, *item in rows:
+            items[household_id].append(ItemFact(*item))
+        readings, village_papers = read_sources(session, measure_words, village_id)
+        for found in unsigned_fields(session, village_id):
+            if found.household_id is not None:
+                unsigned[("household", found.household_id)].append(found)
+            else:
+                unsigned[("village", found.village_id)].append(found)
     pairings: dict[int, list[PairingFact]] = defaultdict(list)
     rows = session.execute(
         select(
@@ -132,17 +156,11 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
             Pairing.end_date,
         )
         .join(Helper, Pairing.helper_id == Helper.id)
+        .where(Pairing.household_id.in_(select(Household.id).where(_of_village(village_id))))
         .order_by(Pairing.household_id, Pairing.start_date, Pairing.id)
     )
     for household_id, *pairing in rows:
         pairings[household_id].append(PairingFact(*pairing))
-    papers, village_papers = read_sources(session, measure_words)
-    unsigned: dict[tuple[str, int | None], list[UnsignedField]] = defaultdict(list)
-    for found in unsigned_fields(session):
-        if found.household_id is not None:
-            unsigned[("household", found.household_id)].append(found)
-        else:
-            unsigned[("village", found.village_id)].append(found)
     rows = session.execute(
         select(
             Household.id,
@@ -157,6 +175,7 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
             Household.annual_income,
         )
         .join(Village, Household.village_id == Village.id)
+        .where(_of_village(village_id))
         .order_by(Village.code, Household.household_no)
     ).all()
     households = tuple(
@@ -164,7 +183,7 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
             *row[1:],
             pairings=tuple(pairings.get(row.id, ())),
             items=tuple(items.get(row.id, ())),
-            papers=papers.get(row.id) or HouseholdReadings(),
+            papers=readings.get(row.id) or HouseholdReadings(),
             unsigned=tuple(unsigned.get(("household", row.id), ())),
         )
         for row in rows
@@ -177,7 +196,9 @@ def read_facts(session: Session, measure_words: dict[str, tuple[str, ...]]) -> F
             tuple(unsigned.get(("village", vid), ())),
         )
         for vid, code, name in session.execute(
-            select(Village.id, Village.code, Village.name).order_by(Village.code)
+            select(Village.id, Village.code, Village.name)
+            .where(true() if village_id is None else Village.id == village_id)
+            .order_by(Village.code)
         )
     )
     return Facts(households, villages)

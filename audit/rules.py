@@ -40,6 +40,10 @@ class Rule:
     title: str
     """What the rule asks, in Chinese, for reports and the filter of the audit page."""
     check: Check
+    across_villages: bool = False
+    """Judged on the roster of every village at once (a helper pairs with households of
+    several villages), without the papers; the other rules are judged village by
+    village, with them (`audit.run`)."""
 
 
 def _finding(
@@ -726,8 +730,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ID_INVALID", "户主身份证号有效", invalid_id_numbers),
     Rule("ID_BIRTH_CONFLICT", "身份证号出生日期与证件、年龄相符", id_birth_conflicts),
     Rule("NO_HELPER", "每户有帮扶责任人", no_helper),
-    Rule("HELPER_IS_HOUSEHOLD", "帮扶责任人不是建档立卡户", helper_is_household),
-    Rule("HELPER_OVERLOAD", "帮扶责任人同时帮扶不超过规定户数", helper_overload),
+    Rule("HELPER_IS_HOUSEHOLD", "帮扶责任人不是建档立卡户", helper_is_household, True),
+    Rule("HELPER_OVERLOAD", "帮扶责任人同时帮扶不超过规定户数", helper_overload, True),
     Rule("PAIRING_BEFORE_IDENTIFICATION", "帮扶不早于识别", pairing_before_identification),
     Rule("DATE_ORDER", "日期先后合乎程序", dates_out_of_order),
     Rule("HOUSEHOLD_LARGE", "大户人口核实", large_households),

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from dangan.archive import journal
@@ -69,9 +69,24 @@ def run_audit(
     if unknown:
         raise InputError(f"没有检查规则 {'、'.join(unknown)}: 可选 {'、'.join(BY_CODE)}")
     chosen = [BY_CODE[code] for code in rules] if rules else list(RULES)
-    facts = read_facts(session, scheme.measures)
     ctx = Context(scheme, settings, today or dt.date.today())
-    findings = [f for rule in chosen for f in rule.check(facts, ctx) if scope.holds(f)]
+    findings: list[Finding] = []
+    heads: dict[tuple[str, str], str] = {}
+    across = [rule for rule in chosen if rule.across_villages]
+    if across:
+        roster = read_facts(session, scheme.measures, papers=False)
+        findings += [f for rule in across for f in rule.check(roster, ctx) if scope.holds(f)]
+        heads.update(((h.village_code, h.household_no), h.head_name) for h in roster.households)
+    # One village's papers at a time: a county's would not fit in memory at once.
+    within = [rule for rule in chosen if not rule.across_villages]
+    for village_id in session.scalars(
+        select(Village.id)
+        .where(true() if scope.village_code is None else Village.code == scope.village_code)
+        .order_by(Village.code)
+    ):
+        facts = read_facts(session, scheme.measures, village_id)
+        findings += [f for rule in within for f in rule.check(facts, ctx) if scope.holds(f)]
+        heads.update(((h.village_code, h.household_no), h.head_name) for h in facts.households)
     order = {code: i for i, code in enumerate(BY_CODE)}
     findings.sort(key=lambda f: (f.village_code, f.household_no or "", order[f.rule], f.message))
     villages = [
@@ -82,7 +97,6 @@ def run_audit(
     scores = score_villages(
         findings, [v["code"] for v in villages], load_rubric() if rubric is None else rubric
     )
-    heads = {(h.village_code, h.household_no): h.head_name for h in facts.households}
     named = dict.fromkeys((f.village_code, f.household_no) for f in findings if f.household_no)
     townships = session.execute(select(Township.fonds, Township.name)).all()
     seq, digest = journal.head(session)

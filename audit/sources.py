@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import ColumnElement, String, cast, or_, select, true
 from sqlalchemy.orm import Session
 
 from dangan.archive.document_facts import FACTS_VERSION, READ, measure_of, read_document_facts
@@ -94,7 +94,19 @@ class Item:
         return Evidence(line.strip()[:200], self.id, self.archival_code, page)
 
 
-def read_items(session: Session, measure_words: Mapping[str, Sequence[str]]) -> Iterator[Item]:
+def in_village(village_id: int | None) -> ColumnElement[bool]:
+    """Items of one village (its own papers and its households'); every item for None."""
+    if village_id is None:
+        return true()
+    return or_(
+        Document.village_id == village_id,
+        Document.household_id.in_(select(Household.id).where(Household.village_id == village_id)),
+    )
+
+
+def read_items(
+    session: Session, measure_words: Mapping[str, Sequence[str]], village_id: int | None = None
+) -> Iterator[Item]:
     """Every received item of a type that holds facts, with its facts: as stored, or
     read now from its pages when none are stored for its version and type; and every
     走访照片, with none (its date is what counts)."""
@@ -112,6 +124,7 @@ def read_items(session: Session, measure_words: Mapping[str, Sequence[str]]) -> 
         .where(
             Document.doc_type.in_([*READ, VISIT_PHOTO]),
             Document.status.in_(COUNTED_STATUSES),
+            in_village(village_id),
         )
         .order_by(Document.id)
     ).all()
@@ -138,13 +151,14 @@ def read_items(session: Session, measure_words: Mapping[str, Sequence[str]]) -> 
             yield Item(*row[:6], read or {})
 
 
-def village_heads(session: Session) -> dict[int, dict[str, int]]:
+def village_heads(session: Session, village_id: int | None = None) -> dict[int, dict[str, int]]:
     """Village id → head of household's name → household id, for names that are unique
     within their village (a name two households share cannot say which one a log meant)."""
     counts: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for hid, vid, name in session.execute(
-        select(Household.id, Household.village_id, Household.head_name)
-    ):
+    query = select(Household.id, Household.village_id, Household.head_name)
+    if village_id is not None:
+        query = query.where(Household.village_id == village_id)
+    for hid, vid, name in session.execute(query):
         counts[(vid, name)].append(hid)
     out: dict[int, dict[str, int]] = defaultdict(dict)
     for (vid, name), ids in counts.items():
@@ -263,7 +277,7 @@ class UnsignedField:
         )
 
 
-def unsigned_fields(session: Session) -> Iterator[UnsignedField]:
+def unsigned_fields(session: Session, village_id: int | None = None) -> Iterator[UnsignedField]:
     """Every signature field left unsigned on a received item (the fields were found
     when its pages were read: `ingest.signatures`). The database picks the items by the
     text of their JSON, so that a county's audit does not load every item's."""
@@ -280,6 +294,7 @@ def unsigned_fields(session: Session) -> Iterator[UnsignedField]:
         .where(
             Document.status.in_(COUNTED_STATUSES),
             cast(Document.extra, String).like('%"signed": false%'),
+            in_village(village_id),
         )
         .order_by(Document.id)
     )
@@ -292,14 +307,14 @@ def unsigned_fields(session: Session) -> Iterator[UnsignedField]:
 
 
 def read_sources(
-    session: Session, measure_words: Mapping[str, Sequence[str]]
+    session: Session, measure_words: Mapping[str, Sequence[str]], village_id: int | None = None
 ) -> tuple[dict[int, HouseholdReadings], dict[int, VillageReadings]]:
     """(household id → what its papers and the work logs say, village id → its minutes
-    and 公示)."""
+    and 公示), of one village or of all."""
     households: dict[int, HouseholdReadings] = defaultdict(HouseholdReadings)
     villages: dict[int, VillageReadings] = defaultdict(VillageReadings)
-    heads = village_heads(session)
-    for item in read_items(session, measure_words):
+    heads = village_heads(session, village_id)
+    for item in read_items(session, measure_words, village_id):
         if item.doc_type == "V03":
             if item.village_id is not None:
                 _log(item, heads.get(item.village_id, {}), households, villages[item.village_id])
