@@ -48,7 +48,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 LABELS = {
     "village": "行政村",
+    "village_code": "村代码",
+    "household_no": "户编号",
     "head_name": "户主姓名",
+    "poverty_cause": "致贫原因",
+    "phone": "联系电话",
+    "helper_name": "帮扶责任人",
+    "helper_id": "帮扶人身份证号",
     "id_number": "身份证号",
     "members": "家庭人口",
     "identification_year": "识别年度",
@@ -278,6 +284,20 @@ def _head_id(cell: Cell) -> tuple[str | None, str | None]:
     return number, (f"{reason}: {number}" if reason else None)
 
 
+MAX_LENGTH = {
+    "village": Village.__table__.c.name.type.length,
+    "village_code": Village.__table__.c.code.type.length,
+    "household_no": Household.__table__.c.household_no.type.length,
+    "head_name": Household.__table__.c.head_name.type.length,
+    "poverty_cause": Household.__table__.c.poverty_cause.type.length,
+    "phone": Household.__table__.c.phone.type.length,
+    "helper_name": Helper.__table__.c.name.type.length,
+    "helper_id": Helper.__table__.c.id_number.type.length,
+}
+"""The longest text each field may hold: its column's length (PostgreSQL refuses a
+longer value and the whole import with it)."""
+
+
 def _parse_row(cells: dict[str, Cell]) -> dict[str, Any]:
     """Field values of one row. Raises ValueError, with the reason in Chinese, only for
     a row that cannot be used at all: one without a head's name or a village. A cell
@@ -293,9 +313,25 @@ def _parse_row(cells: dict[str, Cell]) -> dict[str, Any]:
         missing.append(LABELS["head_name"])
     if missing:
         raise ValueError(f"缺少必填项 {'、'.join(missing)}, 本行未导入")
+    for key in ("village", "village_code", "household_no", "head_name"):
+        text = _text(get(key))
+        if len(text) > MAX_LENGTH[key]:
+            raise ValueError(f"{LABELS[key]}超过 {MAX_LENGTH[key]} 个字, 本行未导入")
 
     notes: list[tuple[str, str]] = []
     unknown: set[str] = set()
+
+    def short(key: str) -> str | None:
+        """An optional text field, left out with a note when longer than its column (an
+        ID number counted without its spaces)."""
+        text = _text(get(key))
+        if key == "helper_id":
+            text = idnumber.normalise(text)
+        if len(text) > MAX_LENGTH[key]:
+            notes.append((key, f"{LABELS[key]}超过 {MAX_LENGTH[key]} 个字, 该项未导入"))
+            unknown.add(key)
+            return None
+        return text or None
 
     def read(key: str, parse: Callable[[Cell], Any]) -> Any:
         try:
@@ -318,11 +354,11 @@ def _parse_row(cells: dict[str, Cell]) -> dict[str, Any]:
         "members": read("members", _int),
         "identification_year": read("identification_year", _year),
         "exit_year": read("exit_year", _year),
-        "poverty_cause": _text(get("poverty_cause")) or None,
-        "phone": _text(get("phone")) or None,
+        "poverty_cause": short("poverty_cause"),
+        "phone": short("phone"),
         "annual_income": read("annual_income", _money),
-        "helper_name": _text(get("helper_name")) or None,
-        "helper_id": idnumber.normalise(_text(get("helper_id"))) or None,
+        "helper_name": short("helper_name"),
+        "helper_id": short("helper_id"),
         "pairing_start": read("pairing_start", _date),
         "pairing_end": read("pairing_end", _date),
         "unknown": unknown,

@@ -474,3 +474,21 @@ def test_papers_of_a_household_with_a_bad_id_number_are_filed_to_it(arc, tmp_pat
                 "003",
                 BAD,
             )
+
+
+def test_values_longer_than_their_column_are_refused_or_left_out(arc, tmp_path):
+    """PostgreSQL refuses a value longer than its column and, with it, the whole import:
+    a name too long refuses its row, an optional field too long is left out."""
+    header = "行政村,村代码,户编号,户主姓名,身份证号,识别年度,联系电话,帮扶责任人\n"
+    path = _csv(
+        tmp_path,
+        f"柳树村,002,001,周伟,{GOOD},2015,{'1' * 40},{'李' * 60}\n"
+        f"柳树村,002,002,{'王' * 51},{_valid_id('41108119650102004')},2015,,\n",
+        header=header,
+    )
+    report = _import(arc, path)
+    assert [(e.row, e.reason) for e in report.errors] == [(3, "户主姓名超过 50 个字, 本行未导入")]
+    reasons = [w.reason for w in report.warnings if w.row == 2]
+    assert "联系电话超过 30 个字, 该项未导入" in reasons
+    assert "帮扶责任人超过 50 个字, 该项未导入" in reasons
+    assert [h[:3] for h in _households(arc)] == [("柳树村", "001", "周伟")]
