@@ -143,14 +143,11 @@ def create_backup(
     home = arc.settings.home
     if target == home or home in target.parents:
         raise InputError(f"备份目录不能在档案库目录之内: {target}")
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"无法创建备份目录 {target}: {exc}") from exc
     # Recorded once it ends, so that the snapshot holds no unfinished record of itself.
     recordable = arc.db.current_revision() == SCHEMA_HEAD
     started = utcnow()
     try:
+        target.mkdir(parents=True, exist_ok=True)
         with _Lock(target):
             result = _write_snapshot(arc, target, progress or _quiet)
             _prune(target, keep)
