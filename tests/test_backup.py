@@ -3,6 +3,7 @@ naming the object; a second backup copies only what is new."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from dangan.archive.context import open_archive
 from dangan.archive.errors import IntegrityFailure, NotFound
 from dangan.archive.models import Backup, Document, JournalEvent
+from dangan.archive.store import hash_file
 from dangan.ingest.worker import work
 from dangan.retention.backup import BackupFailed, create_backup, last_good_backup
 from dangan.retention.backup_manifest import object_path
@@ -214,8 +216,18 @@ def test_verify_finds_an_altered_journal_in_the_snapshot(arc, tmp_path):
     os.chmod(copy, 0o644)
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE journal SET actor = 'mallory' WHERE seq = 1")
+    conn.close()
     problems = verify_backup(root).problems
-    assert any(p.what.endswith("database.sqlite") for p in problems)  # the manifest sees it
+    assert [p.what for p in problems] == [f"snapshots/{result.snapshot}/database.sqlite"]
+
+    # Even with the manifest forged to match, the journal chain gives it away.
+    manifest_path = root / "snapshots" / result.snapshot / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["entries"][0]["sha256"] = hash_file(copy)
+    manifest_path.write_text(json.dumps(manifest))
+    problems = verify_backup(root).problems
+    assert [p.what for p in problems] == ["journal"]
+    assert "第 1 条" in problems[0].message and "被修改" in problems[0].message
 
 
 def test_second_backup_copies_only_the_new_upload(arc, tmp_path):
@@ -250,7 +262,9 @@ def test_restore_refuses_a_home_that_is_not_empty(arc, tmp_path, databases, monk
     new_home = tmp_path / "occupied"
     new_home.mkdir()
     (new_home / "notes.txt").write_text("keep me")
-    result = _dangan("backup", "restore", str(root), "--home", str(new_home), home=arc.settings.home)
+    result = _dangan(
+        "backup", "restore", str(root), "--home", str(new_home), home=arc.settings.home
+    )
     assert result.returncode == 2
     assert "--force" in result.stderr and str(new_home) in result.stderr
     assert (new_home / "notes.txt").read_text() == "keep me"
