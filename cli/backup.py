@@ -72,8 +72,12 @@ def create(
         f"  数据库: {result.database}(结构版本 {result.schema_revision}), "
         f"操作日志 {result.journal_seq} 条",
         f"  文件: 共 {result.objects} 个({_mb(result.bytes_total)}), "
-        f"本次新复制 {result.objects_copied} 个({_mb(result.bytes_copied)}), "
-        f"其余已在备份中",
+        f"本次复制 {result.objects_copied} 个({_mb(result.bytes_copied)})"
+        + (
+            f", 其余 {result.objects - result.objects_copied} 个已在备份中"
+            if result.objects_copied < result.objects
+            else ""
+        ),
         f"  用时 {result.seconds:.1f} 秒",
     ]
     if not result.recorded:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from dangan.archive import journal
 from dangan.archive.config import load_settings
@@ -137,7 +137,10 @@ def _refuse_unless_empty(home: Path, url: str, kind: str, force: bool) -> None:
     if home.exists() and any(home.iterdir()):
         raise InputError(f"{home} 不是空目录: 恢复会覆盖其中的档案库, 确需覆盖请加 --force")
     if kind == database_copy.POSTGRESQL and not database_copy.is_empty(url):
-        raise InputError("目标 PostgreSQL 数据库中已有表: 确需覆盖请加 --force")
+        where = make_url(url).render_as_string(hide_password=True)
+        raise InputError(
+            f"目标数据库 {where} 中已有表(DANGAN_DATABASE_URL): 恢复会覆盖它, 确需覆盖请加 --force"
+        )
 
 
 def _remove_tree(path: Path) -> None:
