@@ -1,16 +1,19 @@
 """`dangan backup restore`: a working archive built from a backup, every hash checked.
 
-Objects and configuration are copied first and the database last, each checked against
-the manifest as it is copied: a restore that stops on a bad or missing file leaves a home
-without a database, which no command mistakes for an archive. The database is then
-migrated to this program's schema, so a backup made by an older release restores into a
-newer one. The search index is derived data: the caller rebuilds it from the database
-(retention does not import search).
+Every file is checked against the manifest as it is copied: store objects straight into
+the home's store (content-addressed, so adding one changes nothing already there), the
+configuration and the database copy into a scratch folder. Only when all of them are
+whole is anything replaced and the database loaded: a restore that stops on a bad or
+missing file leaves no database behind in an empty home, and an archive restored over
+with --force as it was. The database is then migrated to this program's schema, so a
+backup made by an older release restores into a newer one. The search index is derived
+data: the caller rebuilds it from the database (retention does not import search).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,17 +72,21 @@ def restore_backup(
         os.chmod(dest, 0o444)
         copied += entry.size
         step("复制文件", done, len(objects))
-    for entry in manifest.of_kind("config"):
-        _copy(root, manifest, entry, home / Path(entry.path).name, home)
-    for folder in (settings.index_dir, settings.exports_dir):
-        folder.mkdir(parents=True, exist_ok=True)
 
     step("恢复数据库", 0, 1)
-    database = manifest.database_entry
     with tempfile.TemporaryDirectory(dir=home) as scratch:
-        checked = Path(scratch) / Path(database.path).name
-        _copy(root, manifest, database, checked, home)
-        database_copy.load(kind, checked, url)
+        # Checked copies first; only then is anything already in the home replaced.
+        checked = {}
+        for entry in [*manifest.of_kind("config"), manifest.database_entry]:
+            checked[entry.path] = Path(scratch) / Path(entry.path).name
+            _copy(root, manifest, entry, checked[entry.path], home)
+        if force:
+            _clear(home, url, kind)
+        for entry in manifest.of_kind("config"):
+            os.replace(checked[entry.path], home / Path(entry.path).name)
+        database_copy.load(kind, checked[manifest.database_entry.path], url)
+    for folder in (settings.index_dir, settings.exports_dir):
+        folder.mkdir(parents=True, exist_ok=True)
     db = Database(url)
     try:
         db.upgrade()
@@ -121,7 +128,7 @@ def _copy(root: Path, manifest: Manifest, entry: Entry, dest: Path, home: Path) 
         copy_checked(source, dest, expected=entry.sha256, name=entry.path)
     except (IntegrityFailure, NotFound) as exc:
         label = ""
-        if entry.kind == "object" and manifest.database_entry.sha256 != entry.sha256:
+        if entry.kind == "object":
             names = object_names(manifest.database, root / manifest.database_entry.path)
             label = f"({names[entry.sha256]})" if entry.sha256 in names else ""
         raise type(exc)(f"恢复中止, {home} 不完整、不可使用: {exc}{label}") from None
@@ -129,10 +136,6 @@ def _copy(root: Path, manifest: Manifest, entry: Entry, dest: Path, home: Path) 
 
 def _refuse_unless_empty(home: Path, url: str, kind: str, force: bool) -> None:
     if force:
-        if kind == database_copy.POSTGRESQL:
-            database_copy.drop_everything(url)
-        for stale in ("index", "exports"):
-            _remove_tree(home / stale)
         return
     if home.exists() and any(home.iterdir()):
         raise InputError(f"{home} 不是空目录: 恢复会覆盖其中的档案库, 确需覆盖请加 --force")
@@ -143,8 +146,11 @@ def _refuse_unless_empty(home: Path, url: str, kind: str, force: bool) -> None:
         )
 
 
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    if path.exists():
-        shutil.rmtree(path)
+def _clear(home: Path, url: str, kind: str) -> None:
+    """What --force replaces: the database, and the index and exports derived from it
+    (store objects stay: content-addressed, the restored ones were just checked)."""
+    if kind == database_copy.POSTGRESQL:
+        database_copy.drop_everything(url)
+    for derived in (home / "index", home / "exports"):
+        if derived.exists():
+            shutil.rmtree(derived)

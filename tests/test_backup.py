@@ -289,3 +289,28 @@ def test_a_failed_backup_is_recorded_and_not_good(arc, tmp_path):
         [row] = session.scalars(select(Backup)).all()
         assert row.status == "failed" and row.error
         assert last_good_backup(session) is None
+
+
+def test_a_failed_forced_restore_leaves_the_archive_it_would_replace(
+    arc, tmp_path, databases, monkeypatch
+):
+    _archive_with_two_items(arc)
+    root = tmp_path / "backup"
+    result = create_backup(arc, root, actor="t")
+    restored = _restore(root, tmp_path / "restored", databases, monkeypatch)
+    items, events = backups.items(restored), backups.journal_hashes(restored)
+    restored.close()
+    copy = next((root / "snapshots" / result.snapshot).glob("database.*"))
+    os.chmod(copy, 0o644)
+    with copy.open("r+b") as fh:
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 0x01]))
+
+    with pytest.raises(IntegrityFailure, match=copy.name):
+        restore_backup(root, tmp_path / "restored", actor="t", force=True)
+    again = open_archive(tmp_path / "restored")
+    assert backups.items(again) == items
+    assert backups.journal_hashes(again) == events
+    again.close()
