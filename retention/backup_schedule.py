@@ -72,7 +72,7 @@ def stale_warning(session: Session, policy: BackupPolicy, now: dt.datetime) -> s
 def backup_due(session: Session, now: dt.datetime) -> bool:
     """A day since the last good backup, and an hour since the last attempt."""
     last_good = last_good_backup(session)
-    if last_good is not None and now - last_good.finished_at < EVERY:  # type: ignore[operator]
+    if last_good is not None and last_good.finished_at and now - last_good.finished_at < EVERY:
         return False
     last_try = session.scalar(select(Backup.finished_at).order_by(Backup.id.desc()).limit(1))
     return last_try is None or now - last_try >= RETRY_AFTER

@@ -185,10 +185,16 @@ def _pgdump_rows(copy: Path, table: str) -> Iterator[dict[str, str | None]]:
             break
         values = [_copy_value(v) for v in line.split("\t")]
         rows.append(dict(zip(columns, values, strict=True)))
-    # COPY writes rows in storage order; callers expect key order
-    key = columns[0] if columns else None
-    rows.sort(key=lambda r: int(r[key]) if r[key] and r[key].isdigit() else str(r[key]))  # type: ignore[index]
+    if columns:  # COPY writes rows in storage order; callers expect key order
+        rows.sort(key=lambda row: _key_order(row[columns[0]]))
     yield from rows
+
+
+def _key_order(value: str | None) -> tuple[int, int, str]:
+    """Numbers by value (seq 10 after seq 9), text by text."""
+    if value is not None and value.isdigit():
+        return (0, int(value), "")
+    return (1, 0, value or "")
 
 
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
