@@ -258,7 +258,11 @@ def test_second_backup_copies_only_the_new_upload(arc, tmp_path):
 def test_restore_refuses_a_home_that_is_not_empty(arc, tmp_path, databases, monkeypatch):
     _archive_with_two_items(arc)
     root = tmp_path / "backup"
-    create_backup(arc, root, actor="t")
+    made = _dangan("backup", "create", "-o", str(root), home=arc.settings.home)
+    assert made.returncode == 0, made.stderr
+    assert "备份完成" in made.stdout and "本次复制 2 个" in made.stdout
+    again = _dangan("backup", "create", "-o", str(root), "--json", home=arc.settings.home)
+    assert json.loads(again.stdout)["objects_copied"] == 0
     new_home = tmp_path / "occupied"
     new_home.mkdir()
     (new_home / "notes.txt").write_text("keep me")
