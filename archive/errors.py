@@ -20,9 +20,19 @@ class SchemaOutOfDate(DanganError):
     exit_code = 3
 
     def __init__(self, current: str | None, head: str | None) -> None:
-        super().__init__(
-            f"数据库结构版本为 {current or '空'}, 程序需要 {head}: 请运行 dangan init 升级"
-        )
+        if current is None:
+            message = f"数据库中还没有档案库的表(程序需要结构版本 {head}): 请运行 dangan init"
+        elif head is not None and current > head:  # revisions are zero-padded numbers
+            message = (
+                f"数据库结构版本 {current} 比本程序({head})新: "
+                "请安装新版 dangan, 不要用旧版程序打开它"
+            )
+        else:
+            message = (
+                f"数据库结构版本为 {current}, 本程序需要 {head}: 请先备份"
+                "(dangan backup create -o 备份目录), 再运行 dangan upgrade 升级"
+            )
+        super().__init__(message)
 
 
 class InputError(DanganError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,9 +85,18 @@ class Problem:
 
 def verify(session: Session) -> tuple[int, list[Problem]]:
     """Walk the chain; returns the number of events read and every break found."""
+    events = session.scalars(select(JournalEvent).order_by(JournalEvent.seq)).yield_per(1000)
+    return verify_events(events, lambda: peek(session, HEAD_KEY))
+
+
+def verify_events(
+    events: Iterable[JournalEvent], recorded_head: Callable[[], int]
+) -> tuple[int, list[Problem]]:
+    """`verify` over events in sequence order read from anywhere (a backup's snapshot
+    too); `recorded_head` gives the journal head counter once the events are read."""
     problems: list[Problem] = []
     expected_seq, prev_hash, count = 1, GENESIS, 0
-    for event in session.scalars(select(JournalEvent).order_by(JournalEvent.seq)).yield_per(1000):
+    for event in events:
         count += 1
         if event.seq != expected_seq:
             problems.append(
@@ -97,7 +107,7 @@ def verify(session: Session) -> tuple[int, list[Problem]]:
         if _digest(event) != event.hash:
             problems.append(Problem(event.seq, "事件内容与其哈希不符(被修改)"))
         expected_seq, prev_hash = event.seq + 1, event.hash
-    head = peek(session, HEAD_KEY)
+    head = recorded_head()
     if head != expected_seq - 1:
         problems.append(
             Problem(head, f"日志头记录 {head} 条事件, 实际最后一条为 {expected_seq - 1}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -248,3 +249,24 @@ class User(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Backup(Base):
+    """One run of `dangan backup create` (by hand or by the server's daily schedule), so
+    that the dashboard and the four-property check can tell when the last good one was."""
+
+    __tablename__ = "backups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(1000))
+    snapshot: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)  # ok | failed
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    objects: Mapped[int] = mapped_column(Integer, default=0)
+    objects_copied: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_copied: Mapped[int] = mapped_column(BigInteger, default=0)
+    journal_seq: Mapped[int | None]
+    journal_hash: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from dangan.archive.context import Archive
 from dangan.ingest.inbox import InboxWatcher
 from dangan.ingest.worker import WorkerPool
+from dangan.retention.backup_schedule import start_daily_backup
 from dangan.web import (
     api,
     api_audit,
@@ -58,11 +59,12 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
         try:
+            start_daily_backup(arc, stop)
             if workers == 0:
                 yield
                 return
-            stop = threading.Event()
             InboxWatcher(arc).start_thread(stop)
             pool = WorkerPool(arc.settings.home, processes=workers).start()
             try:
@@ -71,6 +73,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
                 stop.set()
                 pool.stop()
         finally:
+            stop.set()
             search = getattr(app.state, "search", None)
             if search is not None:
                 search.close()

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dangan.archive.models import utcnow
 from dangan.archive.users import Account
 from dangan.demo import status as demo_status
+from dangan.retention.backup_schedule import BackupPolicy, stale_warning
 from dangan.web.auth import require
 from dangan.web.deps import get_archive
 from dangan.web.progress import job_progress, status_counts, village_rows
@@ -30,6 +32,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "statuses": status_counts(session, user),
             "progress": job_progress(session),
             "demo": demo_status.read(arc.settings.home),
+            "backup_warning": stale_warning(session, BackupPolicy.from_env(), utcnow()),
         }
     return render(request, "dashboard.html", context)
 
