@@ -129,6 +129,26 @@ def test_id_numbers_are_masked_for_roles_that_may_not_see_them(app, world):
     assert SLIP in body and SHORT in body
 
 
+def test_mobile_numbers_quoted_as_evidence_are_masked_too(app, world, arc):
+    from dangan.archive.models import Page
+
+    with arc.db.write() as session:
+        v3 = session.scalar(select(Village).where(Village.code == "003"))
+        wang = session.scalar(select(Household).where(Household.household_no == "017"))
+        pair(session, wang, _helper(session, "王德兴", id_number("19750812", "231", "430502")))
+        manual = factories.document(
+            session, arc, village_row=v3, household_row=wang, doc_type="H07"
+        )
+        manual.status = "filed"
+        session.add(
+            Page(document=manual, page_no=1, text="扶贫手册\n帮扶责任人\n张立新 镇政府 15139368004")
+        )
+    for role in ("inspector", "auditor"):
+        body = api(app, world, role).get("/api/audit?rule=HELPER_MISMATCH").text
+        assert "151****8004" in body and "15139368004" not in body, role
+    assert "15139368004" in api(app, world, "admin").get("/api/audit?rule=HELPER_MISMATCH").text
+
+
 def test_another_villages_household_is_neither_named_nor_quoted(app, world):
     def finding(role: str) -> dict:
         report = api(app, world, role).get("/api/audit?rule=HELPER_IS_HOUSEHOLD").json()

@@ -41,6 +41,8 @@ OTHER_HOUSEHOLD = "其他村的一户"
 # An ID number the audit reports as malformed may be a digit short or long: mask any
 # long run of digits, beside the well-formed numbers mask_text finds.
 _LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z*])\d{12,20}[Xx]?(?![0-9A-Za-z])")
+# A mobile number quoted from a form (联系电话 15139368004) is personal data too.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z*])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
 
 
 def _clean(text: str | None) -> str | None:
@@ -57,7 +59,7 @@ def _mask(text: str | None, user: Account) -> str:
     text = mask_text(text, user)
     if full_ids(user):
         return text
-    return _LONG_NUMBER.sub(lambda m: mask(m.group()), text)
+    return _MOBILE.sub(r"\1****\2", _LONG_NUMBER.sub(lambda m: mask(m.group()), text))
 
 
 def _household_village(session: Session, user: Account, number: str) -> str:
