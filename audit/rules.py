@@ -628,13 +628,23 @@ def few_visits(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """VISIT_FREQUENCY: a helper visited a household fewer than [visits] per_quarter days
     in a quarter. Judged only for quarters whose three months the village's work logs
     all cover (a log that is missing cannot say there was no visit) and that a pairing of
-    the household runs through from the first day to the last."""
+    the household runs through from the first day to the last. A head whose name another
+    head of the village shares cannot be told apart in a log: a warning says so."""
     need = ctx.settings.visits_per_quarter
     if need <= 0:
         return
     logs = {v.code: {r.value: r for r in v.papers.logs} for v in facts.villages}
+    namesakes = Counter((hh.village_code, hh.head_name) for hh in facts.households)
     for hh in facts.households:
         covered = logs.get(hh.village_code, {})
+        if covered and hh.pairings and namesakes[(hh.village_code, hh.head_name)] > 1:
+            yield _finding(
+                hh,
+                "VISIT_FREQUENCY",
+                "warning",
+                f"{hh.label}: 本村另有户主同名, 工作日志所记走访无法区分是哪一户, 未能核对入户次数",
+            )
+            continue
         for year in sorted({y for y, _ in covered}):
             for quarter in range(1, 5):
                 months = [(year, m) for m in range(3 * quarter - 2, 3 * quarter + 1)]

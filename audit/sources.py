@@ -192,10 +192,12 @@ _AS_HELPER = "(?:责任人|帮扶人|帮扶干部|包户干部)[：:]?"
 
 
 def _household_named(line: str, names: dict[str, int]) -> int | None:
-    """The household whose head an entry names; None when it names none, or several. A
-    head named as the helper (帮扶责任人王某: a helper can be a registered household, which
+    """The household whose head an entry names; None when it names none, or several (a
+    name within a longer one named counts as the longer one's). A head named as the helper (帮扶责任人王某: a helper can be a registered household, which
     the audit reports) is not the household the entry is about."""
     named = {name: hid for name, hid in names.items() if name in line}
+    # 林红 is named inside 林红花: the longer name is the one written
+    named = {n: hid for n, hid in named.items() if not any(n in m and n != m for m in named)}
     if len(named) > 1:
         named = {
             name: hid

@@ -10,7 +10,7 @@ from dangan.archive.models import Page
 from dangan.audit.run import run_audit
 from dangan.audit.settings import AuditSettings, load_settings
 from tests import factories
-from tests.test_audit_rules import helper, household, pair
+from tests.test_audit_rules import helper, household, id_number, pair
 from tests.test_audit_three_way import add
 
 JANUARY = """驻村工作队工作日志
@@ -104,3 +104,31 @@ def test_a_helper_who_is_a_household_does_not_hide_the_visit(arc: Archive) -> No
         for text in (JANUARY, "\n".join(FEBRUARY), MARCH):
             add(session, arc, village, None, "V03", text)
     assert audit(arc) == []
+
+
+def test_a_name_within_another_heads_name_counts_for_the_longer(arc: Archive) -> None:
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        wang = household(session, village, "017", "王建国")
+        household(session, village, "021", "王建")  # named inside 王建国
+        pair(session, wang, helper(session, "王德兴"), dt.date(2016, 6, 15))
+        for text in (JANUARY, "\n".join(FEBRUARY), MARCH):
+            add(session, arc, village, None, "V03", text)
+    assert audit(arc) == []
+
+
+def test_namesakes_in_one_village_are_a_warning_not_a_count_of_zero(arc: Archive) -> None:
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        wang = household(session, village, "017", "王建国")
+        other = household(session, village, "030", "王建国", id_number=id_number("19700101"))
+        pair(session, wang, helper(session, "王德兴"), dt.date(2016, 6, 15))
+        pair(session, other, helper(session, "李卫东", "430502197508122317"), dt.date(2016, 6, 15))
+        for text in (JANUARY, "\n".join(FEBRUARY), MARCH):
+            add(session, arc, village, None, "V03", text)
+    found = audit(arc)
+    assert [(f["household_no"], f["severity"]) for f in found] == [
+        ("017", "warning"),
+        ("030", "warning"),
+    ]
+    assert "同名" in found[0]["message"]
