@@ -8,7 +8,20 @@ from typing import Annotated
 import typer
 
 from dangan.archive.errors import DanganError
-from dangan.cli import audit, common, demo, docs, ingest, journal, review, roster, search, users
+from dangan.cli import (
+    audit,
+    common,
+    demo,
+    docs,
+    fixity,
+    ingest,
+    journal,
+    retention,
+    review,
+    roster,
+    search,
+    users,
+)
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -21,11 +34,13 @@ app.add_typer(docs.app, name="docs")
 app.add_typer(journal.app, name="journal")
 app.add_typer(review.app, name="review")
 app.add_typer(users.app, name="user")
+app.add_typer(retention.app, name="retention")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
 app.command("search")(search.search)
 app.command("audit")(audit.audit)
+app.command("fixity")(fixity.fixity)
 
 
 @app.callback()

@@ -190,7 +190,9 @@ def extend(
                 " 请先驳回该清册"
             )
         session.add(
-            RetentionExtension(document=doc, years=years, reason=reason[:500], extended_by=actor)
+            RetentionExtension(
+                document_id=doc.id, years=years, reason=reason[:500], extended_by=actor
+            )
         )
         if entry is not None:
             entry.status = "extended"

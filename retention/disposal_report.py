@@ -51,7 +51,9 @@ def _china(moment: dt.datetime | None) -> str:
 
 
 def list_content(session: Session, row: DisposalList, scheme: Scheme) -> dict[str, Any]:
-    names = dict(session.execute(select(User.username, User.display_name)).tuples().all())
+    names: dict[str, str | None] = {
+        u: n for u, n in session.execute(select(User.username, User.display_name))
+    }
 
     def person(username: str | None) -> str:
         if not username:
