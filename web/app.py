@@ -15,12 +15,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from dangan.archive.context import Archive
 from dangan.ingest.inbox import InboxWatcher
 from dangan.ingest.worker import WorkerPool
+from dangan.retention.fixity import FixitySchedule
 from dangan.web import (
     api,
     api_audit,
     api_ingest,
     api_jobs,
     api_journal,
+    api_retention,
     api_review,
     api_search,
     api_users,
@@ -31,6 +33,7 @@ from dangan.web import (
     pages_dashboard,
     pages_docs,
     pages_journal,
+    pages_retention,
     pages_review,
     pages_search,
     pages_upload,
@@ -58,11 +61,13 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        # the fixity scrub runs on its schedule whether or not this server runs workers
+        FixitySchedule.from_env().start_thread(arc, stop)
         try:
             if workers == 0:
                 yield
                 return
-            stop = threading.Event()
             InboxWatcher(arc).start_thread(stop)
             pool = WorkerPool(arc.settings.home, processes=workers).start()
             try:
@@ -71,6 +76,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
                 stop.set()
                 pool.stop()
         finally:
+            stop.set()
             search = getattr(app.state, "search", None)
             if search is not None:
                 search.close()
@@ -118,6 +124,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
         api_search,
         api_users,
         api_audit,
+        api_retention,
     ):
         app.include_router(module.router)
     for module in (
@@ -129,6 +136,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
         pages_docs,
         pages_search,
         pages_audit,
+        pages_retention,
         pages_journal,
         pages_users,
     ):

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from dangan.archive.users import Account
 from dangan.demo import status as demo_status
+from dangan.retention.fixity import latest_fixity_run
 from dangan.web.auth import require
 from dangan.web.deps import get_archive
 from dangan.web.progress import job_progress, status_counts, village_rows
@@ -30,6 +31,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "statuses": status_counts(session, user),
             "progress": job_progress(session),
             "demo": demo_status.read(arc.settings.home),
+            "fixity": latest_fixity_run(session),
         }
     return render(request, "dashboard.html", context)
 
