@@ -126,3 +126,29 @@ def test_status_rows_and_a_full_disposal(arc, setup, tmp_path) -> None:  # type:
     shown = json.loads(run("docs", "show", str(card), "--json").output)
     assert shown["status"] == "destroyed" and shown["text"] == ""
     assert run("journal", "verify").exit_code == 0
+
+
+def test_a_printed_list_anchors_the_journal(arc, setup, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The 销毁清册 carries the journal head; `journal verify --anchor` finds it, and
+    refuses a hash the chain does not hold."""
+    import re
+
+    out = tmp_path / "list.pdf"
+    run(
+        "retention",
+        "propose",
+        "--as",
+        "keeper",
+        "--password-stdin",
+        "-o",
+        str(out),
+        input=PASSWORD + "\n",
+    )
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    digest = re.search(r"[0-9a-f]{64}", text.replace("\n", "")).group(0)
+    result = run("journal", "verify", "--anchor", digest, "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["anchor"]["seq"] > 0
+    bad = run("journal", "verify", "--anchor", "f" * 64)
+    assert bad.exit_code == 6
