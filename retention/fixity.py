@@ -226,9 +226,10 @@ def _record(
                     actor=actor,
                     action="fixity.failure",
                     entity_type="file",
-                    entity_id=file.sha256,
+                    entity_id=file.id,
                     before={"fixity_error": before},
                     after={
+                        "sha256": file.sha256,
                         "check": check,
                         "documents": [f["document_id"] for f in found],
                         "message": found[0]["message"],
@@ -240,9 +241,9 @@ def _record(
                     actor=actor,
                     action="fixity.restored",
                     entity_type="file",
-                    entity_id=file.sha256,
+                    entity_id=file.id,
                     before={"fixity_error": before},
-                    after={"fixity_error": None},
+                    after={"sha256": file.sha256, "fixity_error": None},
                 )
 
 

@@ -58,7 +58,7 @@ def test_flipped_byte_and_missing_blob_raise_the_alarm(arc) -> None:  # type: ig
         events = session.scalars(
             select(JournalEvent).where(JournalEvent.action == "fixity.failure")
         ).all()
-        assert {e.entity_id for e in events} == {filed_sha, other_sha}
+        assert {e.after["sha256"] for e in events} == {filed_sha, other_sha}
         latest = latest_fixity_run(session)
         assert {f["archival_code"] for f in latest["open_failures"]} == {filed_code, other_code}
     # the dashboard names both
