@@ -42,7 +42,7 @@ def _snapshot(arc, ids):  # type: ignore[no-untyped-def]
 
 def _assert_content_kept(arc, before) -> None:  # type: ignore[no-untyped-def]
     after = _snapshot(arc, before)
-    for doc_id, (status, sha, text) in before.items():
+    for doc_id, (_status, sha, text) in before.items():
         assert after[doc_id][0] == "filed", (doc_id, after[doc_id][0])
         assert after[doc_id][1] == sha and after[doc_id][2] == text, doc_id
         assert arc.store.verify(sha), f"blob of {doc_id} gone or changed"

@@ -142,7 +142,7 @@ def test_full_disposal(arc, world):  # type: ignore[no-untyped-def]
         assert disposal.destruction_notice(doc) == (
             f"文件 {code} 已于 2026-12-06 按销毁清册 {done.list['number']} 销毁"
         )
-        count, problems = journal.verify(session)
+        _count, problems = journal.verify(session)
         assert problems == []
         actions = [e.action for e in journal.history(session, "document", target)]
         assert actions[-1] == "document.destroy" and "document.file" in actions

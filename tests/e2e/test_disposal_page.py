@@ -50,7 +50,9 @@ def served(arc, tmp_path: Path) -> Iterator[tuple[str, dict]]:  # type: ignore[t
 
 
 def _api(url: str, token: str, path: str) -> tuple[int, object]:
-    request = urllib.request.Request(url + urllib.parse.quote(path, safe="/?=&"), headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        url + urllib.parse.quote(path, safe="/?=&"), headers={"Authorization": f"Bearer {token}"}
+    )
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read())
