@@ -343,10 +343,9 @@ def destroy(
         for item in items:
             doc = item.document
             doc.status = "destroyed"
-            doc.extra = {
-                **(doc.extra or {}),
-                "destroyed": {"at": today.isoformat(), "list": row.number},
-            }
+            # the facts read out of the text (names, ID numbers, amounts) go with it
+            kept = {k: v for k, v in (doc.extra or {}).items() if k != "facts"}
+            doc.extra = {**kept, "destroyed": {"at": today.isoformat(), "list": row.number}}
             item.status = "destroyed"
             session.execute(delete(Page).where(Page.document_id == doc.id))
             journal.record(

@@ -30,6 +30,7 @@ def _filed(session, arc, village, household, doc_type, year, text):  # type: ign
         session, arc, village_row=village, household_row=household, doc_type=doc_type, year=year
     )
     doc.title = f"{doc_type} {year} {text}"
+    doc.extra = {"facts": {"names": ["王建国"]}}
     doc.pages = 1
     session.add(Page(document=doc, page_no=1, text=text, confidence=0.9, engine="test"))
     session.flush()
@@ -138,6 +139,7 @@ def test_full_disposal(arc, world):  # type: ignore[no-untyped-def]
         doc = session.get(Document, target)
         assert doc.status == "destroyed" and doc.archival_code == code
         assert session.scalars(select(Page).where(Page.document_id == target)).all() == []
+        assert "facts" not in doc.extra
         assert session.scalar(select(StoredFile).where(StoredFile.sha256 == sha)).destroyed_at
         assert disposal.destruction_notice(doc) == (
             f"文件 {code} 已于 2026-12-06 按销毁清册 {done.list['number']} 销毁"
