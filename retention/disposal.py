@@ -89,6 +89,10 @@ def propose(
     """A draft 销毁清册 of every item that fell due, is not held and is on no open list."""
     check_role(account, "retention_propose")
     with arc.db.write() as session:
+        if village is None and len(account.villages) == 1:
+            village = account.villages[0]
+        elif village is None and account.villages:
+            raise InputError("您负责多个村: 请指定为哪个村提出销毁清册")
         village_row = resolve_village(session, village) if village else None
         if village_row is not None:
             check_village(account, village_row, f"村 {village}")
