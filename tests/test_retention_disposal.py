@@ -17,6 +17,7 @@ from dangan.archive.errors import InputError, NotAllowed
 from dangan.archive.filing import file_document
 from dangan.archive.models import Document, Page, StoredFile
 from dangan.retention import disposal
+from dangan.retention.disposal_report import COLUMNS
 from dangan.retention.holds import place_holds, release_hold
 from dangan.search.service import SearchService, index_changed
 from tests import factories
@@ -157,6 +158,20 @@ def test_full_disposal(arc, world):  # type: ignore[no-untyped-def]
     ).stdout.decode()
     for expected in ("销毁清册", code, "定期10年", "监销人", "w1", "w2", "已销毁", "操作日志头"):
         assert expected in text, expected
+    import io
+
+    import docx
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(arc.store.read_bytes(final["reports"]["xlsx"], verify=True))
+    ).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert code in cells and "已销毁" in cells
+    assert list(COLUMNS) == [c for c in cells if c in COLUMNS][: len(COLUMNS)]
+    word = docx.Document(io.BytesIO(arc.store.read_bytes(final["reports"]["docx"], verify=True)))
+    assert [c.text for c in word.tables[1].rows[0].cells] == list(COLUMNS)
+    assert code in [c.text for row in word.tables[1].rows for c in row.cells]
     # nothing further on a destroyed list
     with pytest.raises(InputError):
         disposal.reject(arc, accounts["head"], list_id, reason="迟了", today=TODAY)
