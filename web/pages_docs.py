@@ -87,6 +87,7 @@ def item(
             "images": (doc.file.media_type or "") in RENDERABLE
             and doc.status not in ("failed", "destroyed"),
             "destroyed": destruction_notice(doc) if doc.status == "destroyed" else None,
+            "fixity_error": doc.file.fixity_error,
             "page_numbers": list(range(1, max(doc.pages or 0, 1) + 1)),
             "events": events,
             "may_refile": may_refile,

@@ -141,3 +141,5 @@ def test_witnessed_disposal_then_a_fixity_alarm(arc, served, browser) -> None:  
     alarm = head.locator("#fixity-alarm").inner_text()
     assert "白沙村 017 号户 王建国" in alarm and "内容已改变" in alarm
     _shot(head, "fixity-alarm")
+    head.goto(f"{url}/docs/{ids['apply']}")
+    assert "内容已改变" in head.locator("#fixity-error").inner_text()
