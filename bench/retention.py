@@ -23,8 +23,17 @@ from sqlalchemy import insert, select
 
 from bench.report import record
 from dangan.archive.context import init_archive
-from dangan.archive.models import Document, Household, RetentionHold, StoredFile, User, Village
+from dangan.archive.models import (
+    DisposalList,
+    Document,
+    Household,
+    RetentionHold,
+    StoredFile,
+    User,
+    Village,
+)
 from dangan.retention import disposal
+from dangan.retention.disposal_report import list_content, render
 from dangan.retention.periods import item_statuses
 
 TYPES = [("H01", "Y")] * 8 + [("H12", "D10"), ("H11", "D30")]
@@ -132,7 +141,18 @@ def main() -> None:
         started = time.perf_counter()
         listed = disposal.propose(arc, head, village="001", today=today)
         propose_s = time.perf_counter() - started
+        # the same list printed again, format by format: where propose's time goes
+        printing = {}
+        with arc.db.read() as session:
+            content = list_content(session, session.get(DisposalList, listed["id"]), arc.scheme)
+        for suffix in ("xlsx", "docx", "pdf"):
+            started = time.perf_counter()
+            render(content, suffix)
+            printing[suffix] = time.perf_counter() - started
         arc.close()
+    verdict = (
+        "misses its goal by the printing" if propose_s > 10 else "meets its goal, printing included"
+    )
     body = f"""\
 `python -m bench.retention --items {args.items}`: a text-only SQLite archive of
 {args.items:,} filed items in {args.villages} villages (years 2000-2020, a fifth of them
@@ -143,8 +163,11 @@ D10 or D30, one household per village on hold; built in {built:.0f} s).
 | `retention status --due` (status of every item fallen due) | {len(due):,} due, {destroyable:,} destroyable | {status_s:.1f} | ≤ 10 s |
 | `retention propose --village 001` (list rows, journal, XLSX + DOCX + PDF into the store) | {len(listed["items"]):,} | {propose_s:.1f} | ≤ 10 s |
 
-A list is proposed per village here: one 销毁清册 of every destroyable item of a
-county-sized archive would print tens of thousands of rows into its PDF."""
+Printing that list alone takes {printing["xlsx"]:.1f} s as XLSX, {printing["docx"]:.1f} s as DOCX and
+{printing["pdf"]:.1f} s as PDF (WeasyPrint laying out every page): `propose` {verdict};
+approve and destroy print the list again, so that the store keeps it as it stood
+at each step. A list is proposed per village here; one 销毁清册 of
+every destroyable item of a county-sized archive would print tens of thousands of rows."""
     print(body)
     if not args.no_record:
         record("Retention", "retention-status", body)
