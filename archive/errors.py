@@ -53,3 +53,15 @@ class IntegrityFailure(DanganError):
     """A hash did not match: a stored file or the journal was altered."""
 
     exit_code = 6
+
+
+class NotAllowed(DanganError):
+    """The acting user's role or villages do not allow this step (the web answers 403)."""
+
+    exit_code = 7
+
+
+class Destroyed(DanganError):
+    """The item's content was destroyed by a witnessed disposal (the web answers 410)."""
+
+    exit_code = 4

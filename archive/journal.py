@@ -123,6 +123,12 @@ def head(session: Session) -> tuple[int, str]:
     return (event.seq, event.hash) if event else (0, GENESIS)
 
 
+def find_anchor(session: Session, digest: str) -> JournalEvent | None:
+    """The event whose hash a printed report carried (`verify` then shows that the
+    chain up to it is unchanged)."""
+    return session.scalar(select(JournalEvent).where(JournalEvent.hash == digest.strip().lower()))
+
+
 def history(session: Session, entity_type: str, entity_id: object) -> list[JournalEvent]:
     return list(
         session.scalars(

@@ -129,7 +129,12 @@ class StoredFile(Base):
     role: Mapped[str] = mapped_column(String(20), default="original")  # original | derived
     derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    # Set by the fixity scrub when the blob is missing or no longer hashes to its name;
+    # cleared when a later check finds it sound again.
+    fixity_error: Mapped[str | None] = mapped_column(String(200))
+    # Set when the blob was removed by a witnessed disposal (retention/disposal.py).
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Document(Base):
@@ -270,3 +275,102 @@ class Backup(Base):
     journal_hash: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RetentionHold(Base):
+    """A hold (inspection, dispute, transfer pending) on one item, a household or a
+    village: while it is not released nothing it covers can be disposed of."""
+
+    __tablename__ = "retention_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(100))
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    release_reason: Mapped[str | None] = mapped_column(String(500))
+    document: Mapped[Document | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    village: Mapped[Village | None] = relationship()
+
+
+class RetentionExtension(Base):
+    """An item kept longer than its type's period (延长保管), by appraisal."""
+
+    __tablename__ = "retention_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    years: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    extended_by: Mapped[str] = mapped_column(String(100))
+    extended_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DisposalList(Base):
+    """A 销毁清册: proposed by the appraisal group, approved (or rejected) by the unit
+    head, carried out before two witnesses (监销人). Kept for ever."""
+
+    __tablename__ = "disposal_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(50), unique=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    destroyed_by: Mapped[str | None] = mapped_column(String(100))
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    witnesses: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The list as printed at its last step: {"xlsx"|"docx"|"pdf": sha256 in the store}
+    reports: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    township: Mapped[Township] = relationship()
+    village: Mapped[Village | None] = relationship()
+    items: Mapped[list[DisposalItem]] = relationship(
+        back_populates="disposal_list", order_by="DisposalItem.position"
+    )
+
+
+class DisposalItem(Base):
+    """One row of a 销毁清册, with what the row printed, kept after the content goes."""
+
+    __tablename__ = "disposal_items"
+    __table_args__ = (UniqueConstraint("list_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("disposal_lists.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="proposed")  # |extended|destroyed
+    title: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int]
+    archival_code: Mapped[str] = mapped_column(String(100))
+    retention: Mapped[str] = mapped_column(String(10))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    remarks: Mapped[str | None] = mapped_column(String(500))
+    disposal_list: Mapped[DisposalList] = relationship(back_populates="items")
+    document: Mapped[Document] = relationship()
+
+
+class FixityRun(Base):
+    """One pass of the fixity scrub: what it checked and what it found."""
+
+    __tablename__ = "fixity_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    remaining: Mapped[int] = mapped_column(Integer, default=0)
+    journal_ok: Mapped[bool | None] = mapped_column(Boolean)
+    failures: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -114,6 +114,17 @@ class ContentStore:
         path = self.path(sha256)
         return path.exists() and hash_file(path) == sha256
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a blob; False when it was already gone. Only a witnessed disposal
+        (retention/disposal.py) calls this: nothing else removes content."""
+        path = self.path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
     def copy_to(self, sha256: str, dest: Path) -> None:
         with self.open(sha256) as src, dest.open("xb") as out:
             shutil.copyfileobj(src, out)

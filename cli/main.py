@@ -14,8 +14,10 @@ from dangan.cli import (
     common,
     demo,
     docs,
+    fixity,
     ingest,
     journal,
+    retention,
     review,
     roster,
     search,
@@ -35,12 +37,14 @@ app.add_typer(journal.app, name="journal")
 app.add_typer(review.app, name="review")
 app.add_typer(users.app, name="user")
 app.add_typer(backup.app, name="backup")
+app.add_typer(retention.app, name="retention")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
 app.command("search")(search.search)
 app.command("audit")(audit.audit)
 app.command("upgrade")(upgrade.upgrade)
+app.command("fixity")(fixity.fixity)
 
 
 @app.callback()

@@ -59,6 +59,12 @@ def _start(ctx: StepContext, document_id: int) -> tuple[str, str, str]:
     with ctx.arc.db.write() as session:
         doc = session.get(Document, document_id)
         assert doc is not None
+        if doc.status in ("filed", "destroyed"):
+            # A filed item's text is never extracted again in place (nor a destroyed
+            # one's brought back): corrections are new journal events.
+            raise IntegrityFailure(
+                f"文件 {doc.id} 已{'归档' if doc.status == 'filed' else '销毁'}, 不再重新提取"
+            )
         doc.status = "processing"
         return doc.file.sha256, doc.file.original_name, doc.file.media_type or ""
 

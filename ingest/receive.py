@@ -77,6 +77,24 @@ def _existing_item(arc: Archive, sha256: str) -> int | None:
         )
 
 
+def _destroyed_item(arc: Archive, sha256: str) -> tuple[int | None, str] | None:
+    """(item id, its code) when a blob with this hash was destroyed by a disposal."""
+    with arc.db.read() as session:
+        stored = session.scalar(
+            select(StoredFile)
+            .where(StoredFile.sha256 == sha256)
+            .where(StoredFile.destroyed_at.is_not(None))
+        )
+        if stored is None:
+            return None
+        doc = session.scalar(
+            select(Document).where(Document.file_id == stored.id).order_by(Document.id).limit(1)
+        )
+        if doc is None:
+            return None, stored.original_name
+        return doc.id, doc.archival_code or f"文件 {doc.id}"
+
+
 def _commit_item(
     arc: Archive,
     *,
@@ -140,6 +158,18 @@ def receive_stream(
         put = arc.store.put_stream(stream, max_bytes=limits.max_file_bytes)
     except StoreError as exc:
         return [Received(name, "failed", None, f"{name}: {exc}")]
+    destroyed = _destroyed_item(arc, put.sha256)
+    if destroyed is not None:
+        # The same bytes as content destroyed by a witnessed disposal: not brought back.
+        arc.store.remove(put.sha256)
+        return [
+            Received(
+                name,
+                "duplicate",
+                destroyed[0],
+                f"{name}: 与已销毁的文件 {destroyed[1]} 内容相同, 不再接收",
+            )
+        ]
     duplicate = _existing_item(arc, put.sha256)
     if duplicate is not None:
         return [

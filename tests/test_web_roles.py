@@ -73,12 +73,21 @@ PAGES = [
     ("GET", "/journal", "journal", None),
     ("GET", "/users", "users", None),
     ("GET", "/account", "account", None),
+    ("GET", "/retention", "retention", None),
+    ("GET", "/retention/lists/1", "retention", None),  # no such list: 404
     # Form posts that are refused by the archive after the permission check.
     ("POST", "/review/{filed}", "review", {"household": "017"}),
     ("POST", "/docs/{filed}/refile", "refile", {"reason": ""}),
     ("POST", "/users", "users", {"username": "", "role": "admin"}),
     ("POST", "/users/nobody", "users", {"op": "save", "role": "admin"}),
     ("POST", "/account", "account", {"op": "nothing"}),
+    ("POST", "/retention/holds", "retention_hold", {"reason": ""}),
+    ("POST", "/retention/holds/1/release", "retention_hold", {"reason": ""}),
+    ("POST", "/retention/lists", "retention_propose", {"village": "999"}),
+    ("POST", "/retention/lists/1/extend", "retention_propose", {"document_id": "1"}),
+    ("POST", "/retention/lists/1/approve", "retention_approve", {}),
+    ("POST", "/retention/lists/1/reject", "retention_approve", {"reason": ""}),
+    ("POST", "/retention/lists/1/destroy", "retention_destroy", {}),
 ]
 API = [
     ("GET", "/api/me", "account", None),
@@ -97,6 +106,20 @@ API = [
     ("POST", "/api/review/{filed}/file", "review", {}),  # not in review: 400
     ("POST", "/api/review/{filed}/refile", "refile", {}),  # no reason: 422
     ("POST", "/api/users", "users", {"username": "x"}),  # no role: 422
+    ("GET", "/api/retention/status", "retention", None),
+    ("GET", "/api/retention/holds", "retention", None),
+    ("GET", "/api/retention/lists", "retention", None),
+    ("GET", "/api/retention/lists/1", "retention", None),  # no such list: 404
+    ("GET", "/api/retention/lists/1/report.xlsx", "retention", None),
+    ("GET", "/api/fixity", "dashboard", None),
+    ("POST", "/api/retention/holds", "retention_hold", {}),  # no reason: 422
+    ("POST", "/api/retention/holds/1/release", "retention_hold", {}),
+    ("POST", "/api/retention/lists", "retention_propose", {"village": "999"}),  # 404
+    ("POST", "/api/retention/extend", "retention_propose", {}),
+    ("POST", "/api/retention/lists/1/approve", "retention_approve", None),  # 404
+    ("POST", "/api/retention/lists/1/reject", "retention_approve", {}),
+    ("POST", "/api/retention/lists/1/destroy", "retention_destroy", {}),
+    ("POST", "/api/fixity", "fixity", {"max_seconds": 0}),
 ]
 
 
@@ -178,6 +201,7 @@ def test_every_route_is_in_the_matrix(setup: Setup):  # type: ignore[no-untyped-
         normalised = path.replace("{document_id}", "{filed}").replace("{page_no}", "1")
         normalised = normalised.replace("{village_code}", "003").replace("{household_no}", "017")
         normalised = normalised.replace("{username}", "nobody").replace("{suffix}", "xlsx")
+        normalised = normalised.replace("{list_id}", "1").replace("{hold_id}", "1")
         assert normalised in covered or normalised.replace("{filed}", "{review}") in covered, path
 
 

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
-from dangan.archive.errors import NotFound
+from dangan.archive.errors import Destroyed, NotFound
 from dangan.archive.serialize import document_json, household_json
 from dangan.archive.users import Account
+from dangan.retention.disposal import destruction_notice
 from dangan.web.auth import require
 from dangan.web.deps import get_archive, read_session
 from dangan.web.downloads import original_response
@@ -109,6 +110,8 @@ def signature_field(
     """一件档案上一处签字栏的截图(PNG), 档案检查“未签字”的证据; 记入日志。"""
     arc = get_archive(request)
     doc = visible_document(session, user, document_id)
+    if doc.status == "destroyed":
+        raise Destroyed(destruction_notice(doc))
     fields = (doc.extra or {}).get("signatures") or []
     if index >= len(fields):
         raise NotFound(f"文件 {document_id} 没有第 {index} 处签字栏")

@@ -16,12 +16,14 @@ from dangan.archive.context import Archive
 from dangan.ingest.inbox import InboxWatcher
 from dangan.ingest.worker import WorkerPool
 from dangan.retention.backup_schedule import start_daily_backup
+from dangan.retention.fixity import FixitySchedule
 from dangan.web import (
     api,
     api_audit,
     api_ingest,
     api_jobs,
     api_journal,
+    api_retention,
     api_review,
     api_search,
     api_users,
@@ -32,6 +34,7 @@ from dangan.web import (
     pages_dashboard,
     pages_docs,
     pages_journal,
+    pages_retention,
     pages_review,
     pages_search,
     pages_upload,
@@ -60,6 +63,8 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
+        # the fixity scrub runs on its schedule whether or not this server runs workers
+        FixitySchedule.from_env().start_thread(arc, stop)
         try:
             start_daily_backup(arc, stop)
             if workers == 0:
@@ -121,6 +126,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
         api_search,
         api_users,
         api_audit,
+        api_retention,
     ):
         app.include_router(module.router)
     for module in (
@@ -132,6 +138,7 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
         pages_docs,
         pages_search,
         pages_audit,
+        pages_retention,
         pages_journal,
         pages_users,
     ):

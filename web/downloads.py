@@ -7,8 +7,9 @@ from pathlib import PurePosixPath
 from fastapi.responses import FileResponse
 
 from dangan.archive.context import Archive
-from dangan.archive.errors import NotFound
+from dangan.archive.errors import Destroyed, NotFound
 from dangan.archive.models import Document
+from dangan.retention.disposal import destruction_notice
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -21,6 +22,8 @@ MEDIA_TYPES = {
 
 
 def original_response(arc: Archive, doc: Document) -> FileResponse:
+    if doc.status == "destroyed":
+        raise Destroyed(destruction_notice(doc))
     path = arc.store.path(doc.file.sha256)
     if not path.exists():
         raise NotFound(f"存储中缺少文件 {doc.id} 的原件")

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dangan.archive.errors import DanganError, NotFound
+from dangan.archive.errors import DanganError, Destroyed, NotAllowed, NotFound
 from dangan.web.auth import Forbidden, NotAuthenticated, login_redirect
 from dangan.web.csrf import CsrfFailed
 from dangan.web.templating import render
@@ -47,10 +47,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DanganError)
     async def _dangan_error(request: Request, exc: DanganError) -> Response:
-        status = 404 if isinstance(exc, NotFound) else 400
+        status, title = 400, "无法完成"
+        if isinstance(exc, NotFound):
+            status, title = 404, "未找到"
+        elif isinstance(exc, Destroyed):
+            status, title = 410, "已销毁"
+        elif isinstance(exc, NotAllowed):
+            status, title = 403, "无权访问"
         if _is_api(request):
             return JSONResponse({"detail": str(exc)}, status_code=status)
-        return _page(request, status, "未找到" if status == 404 else "无法完成", str(exc))
+        return _page(request, status, title, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

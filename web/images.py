@@ -15,9 +15,10 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from dangan.archive.context import Archive
-from dangan.archive.errors import InputError, NotFound
+from dangan.archive.errors import Destroyed, InputError, NotFound
 from dangan.archive.models import Document
 from dangan.ingest.limits import Limits
+from dangan.retention.disposal import destruction_notice
 
 WIDTHS = (400, 900, 1400)
 RENDERABLE = frozenset({"pdf", "jpeg", "png", "tiff"})
@@ -74,6 +75,8 @@ def _render_image(path: Path, page: int, width: int) -> Image.Image:
 
 def page_png(arc: Archive, doc: Document, page_no: int, width: int = 900) -> Path:
     """Path of a PNG of the item's page `page_no` at `width` pixels, rendered once."""
+    if doc.status == "destroyed":
+        raise Destroyed(destruction_notice(doc))
     if width not in WIDTHS:
         width = min(WIDTHS, key=lambda w: abs(w - width))
     kind = doc.file.media_type or ""

@@ -11,6 +11,7 @@ from dangan.archive.models import utcnow
 from dangan.archive.users import Account
 from dangan.demo import status as demo_status
 from dangan.retention.backup_schedule import BackupPolicy, stale_warning
+from dangan.retention.fixity import latest_fixity_run
 from dangan.web.auth import require
 from dangan.web.deps import get_archive
 from dangan.web.progress import job_progress, status_counts, village_rows
@@ -33,6 +34,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "progress": job_progress(session),
             "demo": demo_status.read(arc.settings.home),
             "backup_warning": stale_warning(session, BackupPolicy.from_env(), utcnow()),
+            "fixity": latest_fixity_run(session),
         }
     return render(request, "dashboard.html", context)
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from dangan.archive import journal
 from dangan.archive.errors import DanganError
 from dangan.archive.users import Account
+from dangan.retention.disposal import destruction_notice
 from dangan.web.api_review import Refiling, refile_item
 from dangan.web.auth import require
 from dangan.web.deps import get_archive, reindex
@@ -35,6 +36,8 @@ ACTION_NAMES = {
     "document.review": "人工审核",
     "document.refile": "改档",
     "document.read": "查阅",
+    "document.destroy": "销毁",
+    "retention.extend": "延长保管",
 }
 
 
@@ -81,7 +84,10 @@ def item(
             "reasons": list(doc.review_reasons or []),
             "responsible": doc.responsible,
             "doc_number": doc.doc_number,
-            "images": (doc.file.media_type or "") in RENDERABLE and doc.status != "failed",
+            "images": (doc.file.media_type or "") in RENDERABLE
+            and doc.status not in ("failed", "destroyed"),
+            "destroyed": destruction_notice(doc) if doc.status == "destroyed" else None,
+            "fixity_error": doc.file.fixity_error,
             "page_numbers": list(range(1, max(doc.pages or 0, 1) + 1)),
             "events": events,
             "may_refile": may_refile,

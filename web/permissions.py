@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dangan.archive.models import Document, Village
 from dangan.archive.users import Account
+from dangan.retention.access import STEP_NAMES, STEP_ROLES
 
 # action -> roles allowed. Every route names exactly one action.
 MATRIX: dict[str, frozenset[str]] = {
@@ -29,6 +30,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin", "archivist", "inspector", "auditor"}),
     # Seeing ID numbers unmasked, in metadata and in extracted text.
     "full_id": frozenset({"admin", "archivist"}),
+    # 保管期限, holds, disposal and fixity: the roles are set where the steps are.
+    **STEP_ROLES,
 }
 
 ACTION_NAMES: dict[str, str] = {
@@ -42,6 +45,7 @@ ACTION_NAMES: dict[str, str] = {
     "account": "管理本人账户",
     "audit": "档案检查",
     "full_id": "查看完整身份证号",
+    **STEP_NAMES,
 }
 
 

@@ -31,6 +31,7 @@ MENU: tuple[tuple[str, str, str], ...] = (
     ("/browse", "档案浏览", "read"),
     ("/search", "检索", "read"),
     ("/audit", "档案检查", "audit"),
+    ("/retention", "保管与销毁", "retention"),
     ("/journal", "操作日志", "journal"),
     ("/users", "用户管理", "users"),
 )
