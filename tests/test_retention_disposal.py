@@ -204,3 +204,31 @@ def test_extension_takes_an_item_off_a_draft_list(arc, world):  # type: ignore[n
     assert done.destroyed_ids == [ids["card_2012"]]
     with arc.db.read() as session:
         assert session.get(Document, ids["card_2005"]).status == "filed"
+
+
+def test_the_crops_of_a_destroyed_items_signature_fields_go_with_it(arc, world):  # type: ignore[no-untyped-def]
+    ids, accounts = world
+    crop = arc.store.put_bytes(b"\x89PNG signature field of 2005").sha256
+    with arc.db.write() as session:
+        doc = session.get(Document, ids["card_2005"])
+        session.add(
+            StoredFile(
+                sha256=crop,
+                size=28,
+                media_type="image/png",
+                original_name="签字处.png",
+                role="derived",
+                derived_from_id=doc.file_id,
+            )
+        )
+        signatures = [{"page": 1, "label": "户主签字", "signed": False, "ink": 0.0, "crop": crop}]
+        doc.extra = {**doc.extra, "signatures": signatures}
+    list_id = disposal.propose(arc, accounts["keeper"], today=TODAY)["id"]
+    disposal.approve(arc, accounts["head"], list_id, today=TODAY)
+    disposal.destroy(
+        arc, accounts["head"], list_id, witnesses=[accounts["w1"], accounts["w2"]], today=TODAY
+    )
+    assert not arc.store.exists(crop)
+    with arc.db.read() as session:
+        assert "signatures" not in session.get(Document, ids["card_2005"]).extra
+        assert session.scalar(select(StoredFile).where(StoredFile.sha256 == crop)).destroyed_at
