@@ -5,7 +5,8 @@ The pipeline reads them when it classifies an item and stores them in
 when they are missing, of an older version, or of another document type (the item was
 refiled). A county's audit then reads a few values per item instead of every page.
 
-Which facts are read depends on the type: members from the 扶贫手册 and the 信息采集表,
+Which facts are read depends on the type: the day the identification papers (申请, 调查,
+评议, 审批) are dated as written, members from the 扶贫手册 and the 信息采集表,
 helpers from the manual and the 结对帮扶登记表, incomes from the manual, the information
 form, the plan sheet and the income survey, help measures from the manual, the plan
 sheet and the work log, the days of visits (入户走访) from the work log, a meeting's day
@@ -23,10 +24,14 @@ from typing import Any
 from dangan.archive import facts as text_facts
 from dangan.archive.measures import Measure, dated_records, read_measures
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 """Raised whenever what is read changes, so that stored facts are read again."""
 
 READ: dict[str, tuple[str, ...]] = {
+    "H01": ("written",),
+    "H02": ("written",),
+    "H03": ("written",),
+    "H04": ("written",),
     "H07": ("members", "helpers", "incomes", "measures"),
     "H05": ("members", "incomes"),
     "H08": ("helpers",),
@@ -87,12 +92,14 @@ def read_document_facts(
     pages: Sequence[tuple[int, str]],
     year: int | None,
     measure_words: Mapping[str, Sequence[str]],
+    ocr: bool = True,
 ) -> dict[str, Any] | None:
-    """The facts of one item as plain JSON values; None for a type that holds none."""
+    """The facts of one item as plain JSON values; None for a type that holds none.
+    `ocr`: some of its text was read by OCR (a digit may be misread), not typed."""
     wanted = READ.get(doc_type or "")
     if wanted is None:
         return None
-    out: dict[str, Any] = {"v": FACTS_VERSION, "type": doc_type}
+    out: dict[str, Any] = {"v": FACTS_VERSION, "type": doc_type, "ocr": ocr}
     for kind in wanted:
         out[kind] = []
     for page, text in pages:
@@ -137,6 +144,10 @@ def read_document_facts(
                     out["visits"].append([day.isoformat(), page, entry])
         out["months"] = sorted(months)
     whole = "\n".join(text for _, text in pages)
+    if "written" in wanted:
+        # the day the paper was dated, as written on it: not the day it was photographed
+        day = text_facts.document_date(whole)
+        out["written"] = day.isoformat() if day else None
     if "meeting" in wanted:
         day = text_facts.document_date(whole)
         first = next((line.strip() for line in whole.splitlines() if line.strip()), "会议记录")

@@ -9,6 +9,7 @@ Adding a rule is one function, one entry in `RULES` and one test. Codes are stab
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from typing import Any
 from dangan.archive import idnumber
 from dangan.archive.measures import Measure
 from dangan.archive.scheme import Scheme
-from dangan.audit.facts import Facts, HouseholdFacts, ItemFact, PairingFact
+from dangan.audit.facts import Facts, HouseholdFacts, PairingFact
 from dangan.audit.findings import Evidence, Finding
 from dangan.audit.settings import AuditSettings
 from dangan.audit.sources import ID_COPY, INFO_FORM, MANUAL, ROSTER, Reading
@@ -258,6 +259,24 @@ def pairing_before_identification(facts: Facts, ctx: Context) -> Iterator[Findin
                 )
 
 
+def _date_slip(later: dt.date, earlier: dt.date) -> bool:
+    """Whether one misread digit of either date's month or day would put them in order:
+    OCR may have slipped (a date read from a scan cannot be told from one typed). A
+    year read wrong is not counted: one digit of it would excuse any two dates."""
+
+    def one_off(day: dt.date) -> Iterator[dt.date]:
+        text = f"{day:%Y%m%d}"
+        for i, digit in enumerate(text[4:], start=4):
+            for other in "0123456789":
+                if other != digit:
+                    with contextlib.suppress(ValueError):
+                        yield dt.datetime.strptime(
+                            text[:i] + other + text[i + 1 :], "%Y%m%d"
+                        ).date()
+
+    return any(d <= earlier for d in one_off(later)) or any(d >= later for d in one_off(earlier))
+
+
 IDENTIFICATION_STEPS = ("H01", "H02", "H03", "H04")
 """The identification procedure's papers in the order its steps are taken (seed 000:
 申请, 入户调查, 民主评议, 审核审批)."""
@@ -266,40 +285,39 @@ IDENTIFICATION_STEPS = ("H01", "H02", "H03", "H04")
 def dates_out_of_order(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """DATE_ORDER: dates that must run one way run the other: a paper of an earlier step
     of the identification procedure dated after a paper of a later step of the same round
-    ([dates] round_days apart at most); in the roster, an exit before the identification
-    year or a pairing that ends before it starts."""
+    ([dates] round_days apart at most), each as dated on the paper (not when it was
+    photographed), a warning when a date read by OCR is one misread digit of month or
+    day from being in order; in the roster, an exit before the identification year or a
+    pairing that ends before it starts."""
     step = {code: i for i, code in enumerate(IDENTIFICATION_STEPS)}
     window = dt.timedelta(days=ctx.settings.round_days)
 
-    def name(item: ItemFact) -> str:
-        return ctx.scheme.types[item.doc_type or ""].name.split("/")[0]
+    def name(code: str) -> str:
+        return ctx.scheme.types[code].name.split("/")[0]
 
     for hh in facts.households:
-        papers = sorted(
-            (i for i in hh.items if i.doc_type in step and i.date is not None),
-            key=lambda i: step[i.doc_type or ""],
-        )
+        papers = sorted(hh.papers.written, key=lambda r: step[r.value[0]])
         for earlier in papers:
-            assert earlier.date is not None
+            code, day, ocr = earlier.value
             before = [
                 later
                 for later in papers
-                if step[later.doc_type or ""] > step[earlier.doc_type or ""]
-                and later.date is not None
-                and later.date < earlier.date <= later.date + window
+                if step[later.value[0]] > step[code]
+                and later.value[1] < day <= later.value[1] + window
             ]
             if before:
+                slip = any(
+                    (ocr or later.value[2]) and _date_slip(day, later.value[1]) for later in before
+                )
                 yield _finding(
                     hh,
                     "DATE_ORDER",
-                    "error",
-                    f"{hh.label}: {name(earlier)}日期 {earlier.date} 晚于"
-                    + "、".join(f"{name(later)}日期 {later.date}" for later in before)
-                    + "(应依次申请、入户调查、评议、审批)",
-                    *(
-                        item.evidence(f"{item.title or name(item)} {item.date}")
-                        for item in (earlier, *before)
-                    ),
+                    "warning" if slip else "error",
+                    f"{hh.label}: {name(code)}日期 {day} 晚于"
+                    + "、".join(f"{name(later.value[0])}日期 {later.value[1]}" for later in before)
+                    + "(应依次申请、入户调查、评议、审批)"
+                    + (", 一位数字之差即可颠倒, 疑为识读误差" if slip else ""),
+                    *(r.evidence for r in (earlier, *before)),
                 )
         exited, identified = hh.exit_year, hh.identification_year
         if exited is not None and identified is not None and exited < identified:
@@ -628,12 +646,15 @@ def few_visits(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """VISIT_FREQUENCY: a helper visited a household fewer than [visits] per_quarter days
     in a quarter. Judged only for quarters whose three months the village's work logs
     all cover (a log that is missing cannot say there was no visit) and that a pairing of
-    the household runs through from the first day to the last. A head whose name another
-    head of the village shares cannot be told apart in a log: a warning says so."""
+    the household runs through from the first day to the last. Visits are counted as the
+    log records them (two on one day count twice). A head whose name another head of the
+    village shares cannot be told apart in a log, and a shortfall that the log's visits to
+    a household it could not name would make up may be an OCR misreading: warnings."""
     need = ctx.settings.visits_per_quarter
     if need <= 0:
         return
     logs = {v.code: {r.value: r for r in v.papers.logs} for v in facts.villages}
+    unplaced = {v.code: v.papers.unplaced_visits for v in facts.villages}
     namesakes = Counter((hh.village_code, hh.head_name) for hh in facts.households)
     for hh in facts.households:
         covered = logs.get(hh.village_code, {})
@@ -657,17 +678,21 @@ def few_visits(facts: Facts, ctx: Context) -> Iterator[Finding]:
                 ):
                     continue
                 seen = [r for r in hh.papers.visits if first <= r.value <= last]
-                days = len({r.value for r in seen})
-                if days < need:
-                    yield _finding(
-                        hh,
-                        "VISIT_FREQUENCY",
-                        "error",
-                        f"{hh.label} {year}年第{quarter}季度入户走访 {days} 次"
-                        f"(每季度不少于 {need} 次)",
-                        *(r.evidence for r in seen),
-                        *(covered[m].evidence for m in months),
-                    )
+                if len(seen) >= need:
+                    continue
+                doubt = [r for r in unplaced.get(hh.village_code, ()) if first <= r.value <= last]
+                maybe = len(seen) + len(doubt) >= need
+                yield _finding(
+                    hh,
+                    "VISIT_FREQUENCY",
+                    "warning" if maybe else "error",
+                    f"{hh.label} {year}年第{quarter}季度入户走访 {len(seen)} 次"
+                    f"(每季度不少于 {need} 次)"
+                    + (f"; 本村另有 {len(doubt)} 条走访未能认出户主, 请核对" if maybe else ""),
+                    *(r.evidence for r in seen),
+                    *(r.evidence for r in doubt if maybe),
+                    *(covered[m].evidence for m in months),
+                )
 
 
 def short_notices(facts: Facts, ctx: Context) -> Iterator[Finding]:

@@ -59,6 +59,9 @@ class HouseholdReadings:
     identity: list[Reading] = field(default_factory=list)
     """value: (name, ID number, birth date) as an ID card's copy prints them, each None
     where it could not be read."""
+    written: list[Reading] = field(default_factory=list)
+    """value: (document type, the day it is dated as written on it, whether that was read
+    by OCR) of each of the identification papers (H01-H04) whose date could be read."""
     visits: list[Reading] = field(default_factory=list)
     """value: the day of a visit (入户走访) a work log records or a 走访照片 shows."""
     sources: set[str] = field(default_factory=set)
@@ -73,6 +76,9 @@ class VillageReadings:
     """value: (first day, last day) a 公示 was posted."""
     unread: list[Reading] = field(default_factory=list)
     """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
+    unplaced_visits: list[Reading] = field(default_factory=list)
+    """value: the day of a visit a work log records whose household could not be told
+    (the head's name misread, or not unique)."""
     logs: list[Reading] = field(default_factory=list)
     """value: (year, month), one for each month a work log has dated entries for."""
     postings: list[Reading] = field(default_factory=list)
@@ -140,14 +146,19 @@ def read_items(
     for start in range(0, len(stale), 2000):
         chunk = stale[start : start + 2000]
         pages: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for document_id, page_no, text in session.execute(
-            select(Page.document_id, Page.page_no, Page.text)
+        ocr: set[int] = set()
+        for document_id, page_no, text, engine in session.execute(
+            select(Page.document_id, Page.page_no, Page.text, Page.engine)
             .where(Page.document_id.in_([r.id for r in chunk]))
             .order_by(Page.document_id, Page.page_no)
         ):
             pages[document_id].append((page_no, text or ""))
+            if engine not in ("text", "docx"):
+                ocr.add(document_id)
         for row in chunk:
-            read = read_document_facts(row.doc_type, pages.get(row.id, []), row.year, measure_words)
+            read = read_document_facts(
+                row.doc_type, pages.get(row.id, []), row.year, measure_words, ocr=row.id in ocr
+            )
             yield Item(*row[:6], read or {})
 
 
@@ -168,6 +179,16 @@ def village_heads(session: Session, village_id: int | None = None) -> dict[int, 
 
 
 def _household(item: Item, got: HouseholdReadings) -> None:
+    if item.facts.get("written"):
+        day = dt.date.fromisoformat(item.facts["written"])
+        read = "识别" if item.facts.get("ocr", True) else "原文"
+        got.written.append(
+            Reading(
+                item.doc_type,
+                (item.doc_type, day, item.facts.get("ocr", True)),
+                item.evidence(None, f"落款日期 {day}({read})"),
+            )
+        )
     source = SOURCE_OF_TYPE.get(item.doc_type)
     if source is None:
         return
@@ -224,10 +245,11 @@ def _log(
             )
     for day, page, line in facts.get("visits", ()):
         named = _household_named(line, names)
+        reading = Reading(LOG, dt.date.fromisoformat(day), item.evidence(page, line))
         if named is not None:
-            out[named].visits.append(
-                Reading(LOG, dt.date.fromisoformat(day), item.evidence(page, line))
-            )
+            out[named].visits.append(reading)
+        else:
+            got.unplaced_visits.append(reading)
     for month in facts.get("months", ()):
         got.logs.append(
             Reading(LOG, (int(month[:4]), int(month[5:7])), item.evidence(None, f"{LOG} {month}"))

@@ -274,6 +274,7 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
             [(p.page_no, p.text) for p in doc.page_rows],
             decision.year,
             scheme.measures,
+            ocr=any(p.engine not in ("text", "docx") for p in doc.page_rows),
         )
         doc.extra = {**extra, "facts": facts} if facts else extra
         sure = decision.confidence >= THRESHOLD and not decision.reasons

@@ -299,3 +299,28 @@ def test_id_birth_one_digit_off_without_a_number_is_a_warning(arc: Archive) -> N
 def test_a_members_card_is_not_the_heads(arc: Archive) -> None:
     head_with_card(arc, "19620305", born="1990年1月1日", name="王小明")
     assert findings(arc, "ID_BIRTH_CONFLICT") == []
+
+
+def test_date_order_is_doubtful_when_one_misread_digit_of_an_ocr_date_would_explain_it(
+    arc: Archive,
+) -> None:
+    identification_papers(arc, "二〇一六年六月二十日", "2016年5月12日")  # 6 read for 5?
+    (found,) = findings(arc, "DATE_ORDER")
+    assert found["severity"] == "warning" and "疑为识读误差" in found["message"]
+
+
+def test_date_order_from_typed_text_is_an_error(arc: Archive) -> None:
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        hh = household(session, village, "017", "王建国")
+        for code, text in (
+            ("H01", APPLICATION.format(date="二〇一六年六月二十日")),
+            ("H03", REVIEW.format(year="2016", date="2016年5月12日")),
+        ):
+            doc = factories.document(
+                session, arc, village_row=village, household_row=hh, doc_type=code
+            )
+            doc.status = "filed"
+            session.add(Page(document=doc, page_no=1, text=text, engine="docx"))
+    (found,) = findings(arc, "DATE_ORDER")
+    assert found["severity"] == "error"

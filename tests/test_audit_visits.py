@@ -132,3 +132,22 @@ def test_namesakes_in_one_village_are_a_warning_not_a_count_of_zero(arc: Archive
         ("030", "warning"),
     ]
     assert "同名" in found[0]["message"]
+
+
+def test_a_shortfall_that_visits_to_an_unread_name_would_make_up_is_a_warning(
+    arc: Archive,
+) -> None:
+    misread = MARCH + "\n帮扶责任人李卫东入户走访2组贫困户李朋，了解就医情况。"  # 明 read as 朋
+    with arc.db.write() as session:
+        village = factories.village(session, arc)
+        li = household(session, village, "018", "李明")
+        pair(session, li, helper(session, "李卫东", "430502197508122317"), dt.date(2017, 3, 1))
+        for text in (JANUARY, "\n".join(FEBRUARY), misread):
+            add(session, arc, village, None, "V03", text)
+    two = dataclasses.replace(load_settings(), visits_per_quarter=2)
+    (found,) = audit(arc, two)
+    # 李朋's and 王建国's visits (no such household here): five the log could not place
+    assert found["severity"] == "warning" and "5 条走访未能认出户主" in found["message"]
+    seven = dataclasses.replace(load_settings(), visits_per_quarter=7)
+    (found,) = audit(arc, seven)  # one read and five unplaced cannot make up seven
+    assert found["severity"] == "error"

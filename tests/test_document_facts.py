@@ -29,7 +29,7 @@ def test_each_type_reads_its_own_facts() -> None:
         ("2018-08-08", "产业扶持"),
     ]
     survey = read_document_facts("H11", [(1, manual)], 2018, WORDS)
-    assert survey is not None and set(survey) == {"v", "type", "incomes"}
+    assert survey is not None and set(survey) == {"v", "type", "ocr", "incomes"}
     assert read_document_facts("H12", [(1, manual)], 2018, WORDS) is None  # a 连心卡
 
 
