@@ -97,7 +97,8 @@ def parse_scheme(path: Path) -> Scheme:
                 )
             ),
             measures={
-                category: tuple(wordings) for category, wordings in data.get("measures", {}).items()
+                category: tuple(wordings)
+                for category, wordings in data.get("measures", {}).items()
             },
         )
     except KeyError as exc:
