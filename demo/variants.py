@@ -59,7 +59,8 @@ class Style:
     household_no: str | None = None  # the 户编号 line: {village} code, {no} household number
     dates: str | None = None  # dotted | zh | slash | dotted_padded
     names_village: bool = True  # False: minutes and logs never write their village's name
-    merged_header: bool = False  # the first table opens with a row merged across it
+    merged_header: bool = False  # a row merged across the first table; village papers open
+    # with a merged header table
     brackets: tuple[str, str] = ("〔", "〕")  # around the year of a 文号
     receipt: str = "{village}收文  {date}"  # the receiving village's stamp on a V12
 
@@ -283,6 +284,15 @@ def restyle(doc: Document, style: Style, t: Township, v: Village) -> Document:
         head = blocks[0]
         assert isinstance(head, Para)
         blocks[0] = replace(head, runs=(form_title,))
+    elif style.merged_header:
+        blocks.insert(
+            1,
+            Grid(
+                [[(f"{t.name}{v.name}", 4)], ["年度", f"{doc.date.year}年", "类别", "村级资料"]],
+                [1.0, 2.0, 1.0, 2.0],
+                size=10.5,
+            ),
+        )
     if style.dates:
         dates = style.dates
         blocks = _map_text(blocks, lambda s: _redate(s, dates))
