@@ -227,6 +227,68 @@ def evaluate(layouts: str, upload: str) -> dict:
     }
 
 
+def text_figures(layouts: str, seed: int, villages: int, per_village: int) -> dict:
+    """The rules alone: every item's ground-truth text (no OCR, no file names, no hints)
+    through `decide`, in the corpus's order, a sure village paper filed as it goes (its
+    cadres then place later papers)."""
+    from dangan.archive.models import StoredFile
+    from dangan.ingest.classify import THRESHOLD, decide
+
+    corpus = Path(tempfile.mkdtemp(prefix="dangan-bench-text-"))
+    truth = build_township(corpus, seed, villages, per_village, render=False, layouts=layouts)
+    home = Path(tempfile.mkdtemp(prefix="dangan-bench-text-home-"))
+    os.environ.pop("DANGAN_DATABASE_URL", None)
+    arc, _ = init_archive(home, fonds=truth.township["fonds"], township=truth.township["name"])
+    with arc.db.write() as session:
+        import_roster(session, arc.township(session), corpus / "roster.xlsx", actor="bench")
+    counts: Counter[str] = Counter()
+    with arc.db.write() as session:
+        stored = StoredFile(sha256="0" * 64, size=0, original_name="text")
+        session.add(stored)
+        for entry in truth.files:
+            if entry["form"] == "photo":
+                continue
+            for part in entry["parts"]:
+                d = decide(
+                    session,
+                    arc.scheme,
+                    "\n".join(part["text"]),
+                    kind="pdf",
+                    metadata={},
+                    hints={},
+                    model=None,
+                )
+                type_ok = d.doc_type == part["doc_type"]
+                household_ok = (d.village.code if d.village else None) == part[
+                    "village_code"
+                ] and (d.household.household_no if d.household else None) == part["household_no"]
+                sure = d.confidence >= THRESHOLD and not d.reasons
+                if sure and d.people:
+                    session.add(
+                        Document(
+                            file=stored,
+                            status="filed",
+                            village=d.village,
+                            extra={"people": d.people},
+                        )
+                    )
+                    session.flush()
+                counts["items"] += 1
+                counts["type_ok"] += type_ok
+                counts["household_ok"] += household_ok
+                counts["review"] += not sure
+                counts["filed_wrong"] += sure and not (type_ok and household_ok)
+    n = counts["items"] or 1
+    return {
+        "layouts": layouts,
+        "items": counts["items"],
+        "type_accuracy": counts["type_ok"] / n,
+        "household_accuracy": counts["household_ok"] / n,
+        "review_share": counts["review"] / n,
+        "auto_filed_error": counts["filed_wrong"] / max(1, n - counts["review"]),
+    }
+
+
 MODES = {
     "hints": "each household's folder uploaded with its village and household given",
     "loose": "loose files uploaded by their base name, no village or household given",
@@ -262,9 +324,34 @@ def main() -> None:
     parser.add_argument(
         "--evaluate", action="store_true", help="figures of the archive the last run kept"
     )
+    parser.add_argument(
+        "--text", action="store_true", help="the rules alone on the generator's text, no OCR"
+    )
     args = parser.parse_args()
     layouts = "unseen" if args.unseen else args.layouts
     upload = "hints" if args.hints else args.upload
+    if args.text:
+        rows = [text_figures(f, args.seed, args.villages, args.per_village) for f in LAYOUTS]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        lines = "\n".join(
+            f"| {r['layouts']} | {r['items']} | {r['type_accuracy']:.1%} | "
+            f"{r['household_accuracy']:.1%} | {r['review_share']:.1%} | {r['auto_filed_error']:.1%} |"
+            for r in rows
+        )
+        record(
+            "Classification",
+            "classify-text",
+            f"""The rules alone, on each layout family's own text (`.venv/bin/python
+bench/classify.py --text`): seed {args.seed}, {args.villages} villages × {args.per_village}
+households, every item's ground-truth text through `ingest.classify.decide` (no OCR, no
+file names, no hints; text-less photos left out).
+
+| layouts | items | type | household | review | error among auto-filed |
+|---|---|---|---|---|---|
+{lines}
+""",
+        )
+        return
     os.environ["DANGAN_OCR_ENGINE"] = args.engine
     r = (
         evaluate(layouts, upload)
