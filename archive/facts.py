@@ -144,7 +144,37 @@ def _cut_at_label(norm: str, start: int, value: str) -> str:
 
 
 def head_name(text: str) -> str | None:
-    return labelled(text, "户主姓名", "户主", "申请人", "姓名", "贫困户姓名", "贫困户")
+    # 与户主关系 and 户主签字 are no head's name: the label must stand on its own
+    return labelled(
+        text,
+        "户主姓名",
+        "(?<!与)户主(?!关系|签|意见|身份)",
+        "申请人(?!签)",
+        "(?<!代表)姓名(?!与户主|性别)",
+        "贫困户姓名",
+        "贫困户",
+    )
+
+
+# 户编号 written alone (017), joined with the village code (003017), or with a separator
+# (003-017); OCR reads 0 as O and 1 as l.
+_HOUSEHOLD_NO = re.compile(
+    r"(?<![文件证])(?:户编号|户号|家庭编号|编号)\s*[:：]?\s*"
+    r"([0-9OoDlI|]{1,10}(?:\s*[-—·.]\s*[0-9OoDlI|]{1,6})?)(?![0-9])"
+)
+
+
+def household_numbers(text: str) -> list[tuple[str, ...]]:
+    """Household numbers written after 户编号 (户号, 编号): each as its digit groups,
+    ("003017",) when written in one piece, ("003", "017") when a separator parts them."""
+    found: list[tuple[str, ...]] = []
+    for match in _HOUSEHOLD_NO.finditer(normalise(text)):
+        groups = tuple(
+            g.translate(_DIGIT_LOOKALIKES) for g in re.split(r"\s*[-—·.]\s*", match.group(1))
+        )
+        if all(g.isdigit() for g in groups) and groups not in found:
+            found.append(groups)
+    return found
 
 
 _NOT_NAMES = ("姓名", "单位", "职务", "工作", "签字", "签名", "盖章", "联系", "电话", "身份")
@@ -167,6 +197,25 @@ def helper_names(text: str) -> list[str]:
         else:
             names.append(_cut_at_label(norm, match.start(1), match.group(1)))
     return list(dict.fromkeys(n for n in names if len(n) >= 2 and not n.startswith(_NOT_NAMES)))
+
+
+_ROLES = r"(?:主持人|记录人|队长|第一书记|填报人|填表人|审核人|调查人)(?:签字|签名)?"
+
+
+def people_named(text: str) -> list[str]:
+    """The cadres a village paper names by their role: 主持人, 记录人, 队长, 填报人,
+    审核人 (with or without 签字), and everyone listed after 参加人员 up to 等."""
+    norm = normalise(text)
+    names = [
+        _cut_at_label(norm, m.start(1), m.group(1))
+        for m in re.finditer(rf"{_ROLES}\s*[:：]\s*([{_CJK}]{{2,3}})", norm)
+    ]
+    listed = re.search(rf"参加人员\s*[:：]\s*([{_CJK}、,，\s]+?)(?:等|\d|[(（]|$)", norm, re.M)
+    if listed:
+        names += [
+            n.strip() for n in re.split(r"[、,，]", listed.group(1)) if 2 <= len(n.strip()) <= 3
+        ]
+    return list(dict.fromkeys(n for n in names if n and not n.startswith(_NOT_NAMES)))
 
 
 def members(text: str) -> int | None:
@@ -265,8 +314,10 @@ def document_year(text: str, today: dt.date | None = None) -> int | None:
 
 # -- document numbers and amounts ----------------------------------------------------------
 
+# OCR reads the brackets of 〔2018〕 as [ ], ( ), { }, 「 」, < >, or drops them
 _DOC_NO = re.compile(
-    rf"([{_CJK}]{{1,8}})\s*[〔\[【(（［]\s*((?:19|20)\d{{2}})\s*[〕\]】)）］]\s*(\d{{1,4}})\s*号"
+    rf"([{_CJK}]{{1,8}})\s*[〔\[【(（［{{「<『Cc]?\s*((?:19|20)\d{{2}})\s*"
+    rf"[〕\]】)）］}}」>』Jj]?\s*(\d{{1,4}})\s*号"
 )
 
 
@@ -278,6 +329,31 @@ def document_numbers(text: str) -> list[str]:
         issuer = re.sub(r"^(?:依据|根据|按照|转发|印发|关于|按|与|和|及|见|经)+", "", m.group(1))
         found.append(f"{issuer}〔{m.group(2)}〕{m.group(3)}号")
     return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    number: str  # 桑政发〔2018〕30号, the brackets restored
+    line: int  # the index of its line among the text's non-empty lines
+    issuer: str | None  # the red head above it (桑村镇人民政府文件 → 桑村镇人民政府)
+
+
+def heading_number(text: str, head_lines: int = 6) -> DocumentNumber | None:
+    """The 文号 a document from above carries on a line of its own under its issuer's
+    head (a 文号 quoted in running text is no heading)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:head_lines]
+    for i, line in enumerate(lines):
+        numbers = document_numbers(line)
+        if len(numbers) != 1:
+            continue
+        flat = re.sub(r"[\s\W_]+", "", normalise(line))
+        core = re.sub(r"[\W_]+", "", numbers[0])
+        if len(flat) - len(core) > 3 or numbers[0][0] in "第":
+            continue
+        above = re.sub(r"\s+", "", normalise(lines[i - 1])) if i else ""
+        issuer = re.sub(r"文件$", "", above) if above.endswith("文件") else None
+        return DocumentNumber(numbers[0], i, issuer or None)
+    return None
 
 
 def amounts(text: str) -> list[float]:

@@ -88,7 +88,14 @@ def parse_scheme(path: Path) -> Scheme:
             required_exited=tuple(required.get("exited_household", ())),
             code_template=data["archival_code"]["template"],
             village_level_household=data["archival_code"]["village_level_household"],
-            vocabulary=tuple(data.get("vocabulary", {}).get("words", ())),
+            vocabulary=tuple(
+                dict.fromkeys(
+                    [
+                        *data.get("vocabulary", {}).get("words", ()),
+                        *data.get("vocabulary", {}).get("domain", ()),
+                    ]
+                )
+            ),
             measures={
                 category: tuple(wordings)
                 for category, wordings in data.get("measures", {}).items()

@@ -1,6 +1,7 @@
 """Ingest speed and OCR accuracy on the demo township's scanned pages.
 
     .venv/bin/python bench/ingest.py [--per-group 8] [--sample 40] [--engine tesseract|rapidocr]
+                                     [--layouts classic|developed|unseen | --unseen]
 
 Accuracy: single-page Simplified scans, Traditional scans and phone photos from the demo
 corpus, a group at a time through the whole pipeline (receive → extract → classify →
@@ -19,7 +20,8 @@ measured two ways: the `tesseract` program run on each file with the pipeline's 
 (`--oem 1 --psm 3`), which loads its model for every page, and the same library in one
 process with its models loaded once, as the workers run it. For RapidOCR the model is
 loaded and run on each image as it is. The workers are started and warm before the
-clock starts. Figures go to docs/benchmarks.md.
+clock starts. Figures go to docs/benchmarks.md. `--layouts` picks the generator's family
+of layouts and wordings (`demo.variants`); ``--unseen`` is the held-out family.
 """
 
 from __future__ import annotations
@@ -220,11 +222,18 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=40, help="pages for the speed figures")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--engine", choices=("tesseract", "rapidocr"), default="tesseract")
+    parser.add_argument(
+        "--layouts", choices=("classic", "developed", "unseen"), default="classic"
+    )
+    parser.add_argument("--unseen", action="store_true", help="the held-out layout family")
     args = parser.parse_args()
+    if args.unseen:
+        args.layouts = "unseen"
     os.environ["DANGAN_OCR_ENGINE"] = args.engine
-    corpus = Path(tempfile.gettempdir()) / f"dangan-bench-corpus-{args.seed}-3x10"
+    family = "" if args.layouts == "classic" else f"-{args.layouts}"
+    corpus = Path(tempfile.gettempdir()) / f"dangan-bench-corpus-{args.seed}-3x10{family}"
     if not (corpus / "ground_truth.json").exists():
-        build_township(corpus, args.seed, 3, 10)
+        build_township(corpus, args.seed, 3, 10, layouts=args.layouts)
     truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
     files = pick(truth, args.per_group)
     groups: dict[str, dict] = {}
@@ -265,7 +274,7 @@ def main() -> None:
         "groups": groups,
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    record("Ingest", f"ingest-speed-accuracy-{args.engine}", report(args, result))
+    record("Ingest", f"ingest-speed-accuracy-{args.engine}{family}", report(args, result))
 
 
 RAW_WAYS = {
@@ -307,9 +316,10 @@ def report(args: argparse.Namespace, result: dict) -> str:
         f"| pipeline (1 worker) ÷ {label} | {result['overhead'][w]} × | ≤ 1.10 × |"
         for w, label in ways.items()
     )
-    return f"""### OCR engine: {args.engine}
+    family = "" if args.layouts == "classic" else f" --layouts {args.layouts}"
+    return f"""### OCR engine: {args.engine}, {args.layouts} layouts
 
-`.venv/bin/python bench/ingest.py --per-group {args.per_group} --sample {args.sample} --engine {args.engine}`:
+`.venv/bin/python bench/ingest.py --per-group {args.per_group} --sample {args.sample} --engine {args.engine}{family}`:
 single-page images from the demo township (seed {args.seed}), through receive → extract →
 classify → file, with the workers already running. "Raw" is {RAW_NOTE[args.engine]};
 each the mean of a run just before the pipeline's and one just after.

@@ -19,12 +19,29 @@ queries once each (after one warm-up), through the backend with facets, 20 hits:
 Results are appended to a JSON file (`--results`) and, with `--write-docs`, every
 result in it is written to the "## Search" section of docs/benchmarks.md. Figures are
 printed, never asserted.
+
+Recall (``--recall LAYOUTS-UPLOAD``, e.g. ``--recall unseen-scanner``): on the archive
+`bench/classify.py` left behind for that layout family and upload (real scans read by
+OCR, filed or waiting in review), queries drawn from the generator's ground truth, each
+for one item, which counts as found when it is among the first 10 hits:
+
+- name: a head of household's name, narrowed to the item's document type (as an
+  inspector asks for 王建国's 审批表);
+- ID number: the head's ID number, narrowed the same way;
+- rare phrase: the two rarest words (jieba) of a help measure the item's text records
+  (花椒苗 发放, 光伏电站 入股);
+- other script: a name (narrowed) or a rare phrase in the other script: Traditional for a
+  Simplified item, Simplified for a Traditional one.
+
+Searches run with the service's defaults (every item received and readable, filed or in
+review); the figures go to the "## Search recall" section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import itertools
 import json
@@ -327,6 +344,146 @@ def write_docs(section: str) -> None:
     DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
+RECALL_CLASSES = ("name", "ID number", "rare phrase", "other script")
+RECALL_AT = 10
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def recall_queries(
+    truth: dict[str, Any], per_class: int, seed: int
+) -> dict[str, list[tuple[str, str | None, tuple[str, str | None]]]]:
+    """Per class, (query, document type to narrow to or None, the item's key)."""
+    rng = random.Random(f"recall:{seed}")
+    households = {(h["village_code"], h["household_no"]): h for h in truth["households"]}
+    measures = sorted(
+        {m["content"] for h in truth["households"] for m in h["measures"]}, key=len, reverse=True
+    )
+    items = []
+    for entry in truth["files"]:
+        if entry["form"] == "photo":
+            continue
+        many = len(entry["parts"]) > 1
+        for part in entry["parts"]:
+            key = (entry["sha256"], part["pages"] if many else None)
+            items.append((key, part, _squash("".join(part["text"]))))
+    rng.shuffle(items)
+    texts = [text for _, _, text in items]
+
+    @functools.cache
+    def rare_words(content: str) -> str | None:
+        """The two rarest words (jieba) of a help measure, as an inspector types them."""
+        import jieba
+
+        words = {w for w in jieba.lcut(content) if len(w) >= 2 and analysis.cjk_word(w)}
+        ranked = sorted(words, key=lambda w: (sum(w in t for t in texts), w))[:2]
+        return " ".join(ranked) if ranked else None
+
+    out: dict[str, list[tuple[str, str | None, tuple[str, str | None]]]] = {
+        c: [] for c in RECALL_CLASSES
+    }
+    for key, part, text in items:
+        hh = households.get((part["village_code"], part["household_no"]))
+        plain = to_traditional if not part["traditional"] else analysis.normalise
+        if hh and hh["head_name"] in text and len(out["name"]) < per_class:
+            out["name"].append((hh["head_name"], part["doc_type"], key))
+        if hh and hh["id_number"] in text and len(out["ID number"]) < per_class:
+            out["ID number"].append((hh["id_number"], part["doc_type"], key))
+        norm = analysis.normalise(text)
+        content = next((m for m in measures if analysis.normalise(_squash(m)) in norm), None)
+        phrase = rare_words(content) if content else None
+        if phrase and len(out["rare phrase"]) < per_class:
+            out["rare phrase"].append((phrase if not part["traditional"] else to_traditional(phrase), None, key))
+        if len(out["other script"]) < per_class:
+            if phrase:
+                out["other script"].append((plain(phrase), None, key))
+            elif hh and hh["head_name"] in analysis.normalise(text):
+                out["other script"].append((plain(hh["head_name"]), part["doc_type"], key))
+    return out
+
+
+def recall(run_name: str, per_class: int, seed: int) -> dict[str, Any]:
+    """Recall@10 on the archive `bench/classify.py` kept for `run_name` (layouts-upload)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from dangan.archive.context import open_archive
+    from dangan.archive.models import Document
+    from dangan.search.service import SearchService
+
+    state = json.loads(
+        (Path(tempfile.gettempdir()) / f"dangan-bench-classify-{run_name}.json").read_text()
+    )
+    truth = json.loads((Path(state["corpus"]) / "ground_truth.json").read_text(encoding="utf-8"))
+    arc = open_archive(state["home"])
+    with arc.db.read() as session:
+        ids: dict[tuple[str, str | None], int] = {}
+        statuses: Counter[str] = Counter()
+        for doc in session.scalars(select(Document).options(selectinload(Document.file))):
+            ids[(doc.file.sha256, doc.source_pages)] = doc.id
+            statuses[doc.status] += 1
+    service = SearchService(arc)
+    ranks: dict[str, list[int | None]] = {}
+    missed: list[str] = []
+    try:
+        service.rebuild()
+        for name, queries in recall_queries(truth, per_class, seed).items():
+            for query, doc_type, key in queries:
+                want = ids.get(key)
+                hits = service.search(query, doc_type=doc_type, limit=1000, sync=False)["hits"]
+                order = [h["id"] for h in hits]
+                rank = order.index(want) if want in order else None
+                ranks.setdefault(name, []).append(rank)
+                if rank is None or rank >= RECALL_AT:
+                    missed.append(f"{name}: {query} {doc_type or ''} (rank {rank}, {len(order)} hits)")
+    finally:
+        service.close()
+
+    def share(values: list[int | None], within: int) -> float:
+        return sum(r is not None and r < within for r in values) / len(values)
+
+    every = [r for v in ranks.values() for r in v]
+    return {
+        "run": run_name,
+        "queries": {name: len(v) for name, v in ranks.items()},
+        "recall": {name: share(v, RECALL_AT) for name, v in ranks.items() if v},
+        "found": {name: share(v, 10**9) for name, v in ranks.items() if v},
+        "overall": share(every, RECALL_AT) if every else 0.0,
+        "overall_found": share(every, 10**9) if every else 0.0,
+        "statuses": dict(statuses),
+        # the held-out family is measured, never looked at
+        "examples_missed": [] if run_name.startswith("unseen") else missed[:20],
+    }
+
+
+def record_recall(result: dict[str, Any]) -> None:
+    from bench.report import record
+
+    layouts, upload = result["run"].split("-", 1)
+    rows = "\n".join(
+        f"| {name} | {result['queries'].get(name, 0)} | {result['recall'].get(name, 0):.1%} "
+        f"| {result['found'].get(name, 0):.1%} |"
+        for name in RECALL_CLASSES
+    )
+    record(
+        "Search recall",
+        f"search-recall-{result['run']}",
+        f"""`.venv/bin/python bench/search.py --recall {result["run"]}`: the archive
+`bench/classify.py --layouts {layouts} --upload {upload}` left (tesseract OCR; items by status:
+{", ".join(f"{k} {v}" for k, v in sorted(result["statuses"].items()))}), searched with the
+service's defaults; a query counts when its item is among the first {RECALL_AT} hits (and,
+last column, among all the hits).
+
+| queries | number | recall@{RECALL_AT} | found at all |
+|---|---|---|---|
+{rows}
+| all | {sum(result["queries"].values())} | {result["overall"]:.1%} (goal ≥ 98 %) | {result["overall_found"]:.1%} |
+""",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, action="append", help="items (repeatable)")
@@ -344,7 +501,17 @@ def main() -> None:
     parser.add_argument("--note", action="append", default=[], help="a line under the tables")
     parser.add_argument("--jieba", action="store_true", help="measure jieba's analysis cost")
     parser.add_argument("--keep", action="store_true", help="keep the index under --workdir")
+    parser.add_argument(
+        "--recall",
+        metavar="LAYOUTS-UPLOAD",
+        help="recall@10 on the archive bench/classify.py kept, e.g. unseen-scanner",
+    )
     args = parser.parse_args()
+    if args.recall:
+        result = recall(args.recall, min(args.queries, 50), args.seed)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        record_recall(result)
+        return
 
     stored = json.loads(args.results.read_text()) if args.results.exists() else {}
     results = stored.get("results", [])

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dangan.cli.common import archive, console, emit_json, err_console
+from dangan.cli.docs import STATUS_NAMES
 
 if TYPE_CHECKING:
     from dangan.search.service import SearchService
@@ -57,7 +58,7 @@ def search(
     household: Annotated[str | None, typer.Option(help="户编号、户主姓名或身份证号")] = None,
     doc_type: Annotated[str | None, typer.Option("--type", help="文件类型代码, 如 H07")] = None,
     year: Annotated[str | None, typer.Option(help="年度, 如 2016 或 2016-2018")] = None,
-    status: Annotated[str | None, typer.Option(help="filed(默认)|needs_review|all")] = None,
+    status: Annotated[str | None, typer.Option(help="filed|needs_review|all(默认: 全部)")] = None,
     limit: Annotated[int, typer.Option(help="每页条数")] = 20,
     offset: Annotated[int, typer.Option(help="从第几条开始(分页)")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
@@ -103,10 +104,13 @@ def _print(result: dict[str, Any], offset: int) -> None:
     title = f"共 {result['total']} 件, 用时 {result['took_ms']} 毫秒"
     if hits:
         title += f", 显示第 {offset + 1}-{offset + len(hits)} 件"
-    table = Table("ID", "档号", "题名", "村", "户", "年度", "摘要", title=title, show_lines=True)
+    table = Table(
+        "ID", "状态", "档号", "题名", "村", "户", "年度", "摘要", title=title, show_lines=True
+    )
     for hit in hits:
         table.add_row(
             str(hit["id"]),
+            STATUS_NAMES.get(hit["status"], hit["status"]),
             escape(hit["archival_code"] or ""),
             escape(hit["title"] or hit["source_name"] or ""),
             escape(hit["village"] or ""),

@@ -40,6 +40,7 @@ from dangan.demo.forms import (
 )
 from dangan.demo.layout import Page, layout
 from dangan.demo.people import Township, make_township
+from dangan.demo.variants import incoming_documents, pick_style, restyle
 
 FORMS = ("scan", "phone", "pdf_image", "pdf_text", "docx", "photo")
 
@@ -64,6 +65,7 @@ FORM_WEIGHTS: dict[str, tuple[int, int, int, int, int]] = {
     "V04": (50, 0, 0, 20, 30),
     "V05": (25, 40, 0, 25, 10),
     "V07": (20, 0, 0, 30, 50),
+    "V12": (45, 15, 20, 20, 0),
 }
 TRADITIONAL_SHARE = 0.08
 FEEDER_SHARE = 0.35
@@ -121,6 +123,7 @@ class FileSpec:
 @dataclass
 class GroundTruth:
     seed: int
+    layouts: str
     township: dict[str, Any]
     villages: list[dict[str, Any]]
     households: list[dict[str, Any]]
@@ -131,6 +134,7 @@ class GroundTruth:
     def as_dict(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
+            "layouts": self.layouts,
             "township": self.township,
             "villages": self.villages,
             "households": self.households,
@@ -236,8 +240,9 @@ def shape_for_files(files: int) -> tuple[int, int]:
     return villages, per_village
 
 
-def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
-    """Decide every file: which documents it holds, its form, format and settings."""
+def plan_corpus(t: Township, seed: int, layouts: str = "classic") -> list[FileSpec]:
+    """Decide every file: which documents it holds, its form, format and settings;
+    `layouts` names the family of layouts and wordings (`demo.variants`)."""
     rng = random.Random(f"plan:{seed}")
     namer = _Namer(random.Random(f"names:{seed}"))
     specs: list[FileSpec] = []
@@ -245,7 +250,10 @@ def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
         vdir = f"{v.code}_{v.name}"
         for hh in v.households:
             folder = f"{vdir}/{hh.household_no}_{hh.head.name}"
-            docs = household_documents(t, v, hh, seed)
+            docs = [
+                restyle(d, pick_style(layouts, seed, d), t, v)
+                for d in household_documents(t, v, hh, seed)
+            ]
             if hh.visits and rng.random() < 0.4:
                 extra = h16_photo(
                     t,
@@ -290,7 +298,13 @@ def plan_corpus(t: Township, seed: int) -> list[FileSpec]:
                 spec.path = namer.name(folder, spec)
                 specs.append(spec)
         folder = f"{vdir}/村级"
-        for doc in village_documents(t, v, seed):
+        village_docs = [
+            restyle(d, pick_style(layouts, seed, d), t, v) for d in village_documents(t, v, seed)
+        ]
+        if layouts != "classic":
+            style = pick_style(layouts, seed, village_docs[0])
+            village_docs += incoming_documents(t, v, style, seed)
+        for doc in village_docs:
             specs_rng = random.Random(f"form:{seed}:{v.code}:{doc.doc_type}:{doc.title}")
             if specs_rng.random() < TRADITIONAL_SHARE:
                 doc = traditional(doc)
@@ -718,19 +732,21 @@ def build_township(
     workers: int | None = None,
     render: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    layouts: str = "classic",
 ) -> GroundTruth:
     """Write the demo township under ``out_dir`` and return its ground truth.
 
     ``workers`` processes render the files (default: the CPU count, at most 8);
     ``render=False`` plans everything and writes only the roster and the ground truth
     (no file hashes), which is fast at any size. ``progress(done, total)`` is called as
-    files are written.
+    files are written. ``layouts`` is the family of layouts and wordings the papers are
+    written in: ``classic``, ``developed`` or the held-out ``unseen`` (`demo.variants`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     t = make_township(seed, villages, households_per_village, fonds=fonds, name=name)
     faults = plant_faults(t, seed)
-    specs = plan_corpus(t, seed)
+    specs = plan_corpus(t, seed, layouts)
     _fault_files(faults, specs)
     from dangan.demo.roster import write_roster_xlsx
 
@@ -776,6 +792,7 @@ def build_township(
         forms[e["form"]] = forms.get(e["form"], 0) + 1
     gt = GroundTruth(
         seed=seed,
+        layouts=layouts,
         township={
             "fonds": t.fonds,
             "name": t.name,

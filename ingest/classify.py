@@ -1,18 +1,22 @@
 """Classification: document type, village and household, each with a confidence.
 
-Type comes from the form's title on its first lines (the scheme lists the titles
+Type comes from a 文号 on a line of its own under the issuer's head (a document from
+above, V12), else from the form's title on its first lines (the scheme lists the titles
 of each type), else from wording only one type uses (an application's 特申请纳入),
 checked against a model learned from filed items. The household is matched by ID
-number first (exact), then by head-of-household name within the village
-(OCR-tolerant), then by the uploader's hints, then by names in the file's name
-(`ingest.namehints`). Anything uncertain or
-ambiguous (two households named 王小明) goes to review with its reasons, never
-to a guess.
+number first (exact); else by what the page names, which must agree: the head's name
+in a labelled field, a roster head named in the title ("王建国户2018年度收入调查表"),
+a 户编号 (joined with the village code, 003017, or alone within the village); then by
+the head's name OCR-tolerantly, then by the uploader's hints, then by names in the
+file's name (`ingest.namehints`). A village paper's village is the one it names, else
+the one whose households and helpers it names. Anything uncertain or ambiguous (two
+households named 王小明) goes to review with its reasons, never to a guess.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.archive import facts
-from dangan.archive.models import Household, Village
+from dangan.archive.models import Document, Helper, Household, Pairing, Village
 from dangan.archive.scheme import Scheme
 from dangan.ingest.namehints import name_hints
 from dangan.ingest.typemodel import TypeModel
@@ -32,6 +36,17 @@ PHRASE_CONFIDENCE = 0.85
 HINT_CONFIDENCE = 0.9
 NAME_HINT_CONFIDENCE = 0.85
 """A household named in the file's name, not chosen by the uploader (`ingest.namehints`)."""
+NAMED_CONFIDENCE = 0.9
+"""A household the page names exactly: its head in a labelled field or the title, or
+its 户编号 joined with the village code; a second such reading that agrees adds to it."""
+NUMBER_IN_VILLAGE_CONFIDENCE = 0.85
+"""A 户编号 written alone, read within the village the page names."""
+HEADING_CONFIDENCE = 0.95
+"""A 文号 on a line of its own under the issuer's head: a document from above (V12)."""
+PEOPLE_CONFIDENCE = 0.85
+"""A village paper's village from the households and helpers it names, all of one village."""
+NAME_LENGTHS = range(2, 5)
+"""Chinese personal names are two to four characters long."""
 
 
 @dataclass
@@ -45,6 +60,9 @@ class Decision:
     year: int | None = None
     title: str | None = None
     title_made_up: bool = False
+    doc_number: str | None = None  # 文号
+    responsible: str | None = None  # 责任者: the issuer of a document from above
+    people: list[str] = field(default_factory=list)  # cadres a village paper names by role
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -61,6 +79,7 @@ class Decision:
             "date": self.date.isoformat() if self.date else None,
             "year": self.year,
             "title": self.title,
+            "doc_number": self.doc_number,
             "reasons": self.reasons,
         }
 
@@ -80,6 +99,14 @@ def decide_type(
     text: str, scheme: Scheme, model: TypeModel | None, decision: Decision
 ) -> str | None:
     """Sets doc_type and its confidence; returns the title line found, if any."""
+    heading = facts.heading_number(text)
+    if heading is not None:
+        decision.doc_number = heading.number
+        if "V12" in scheme.types:
+            decision.doc_type, decision.type_confidence = "V12", HEADING_CONFIDENCE
+            decision.responsible = heading.issuer
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            return lines[heading.line + 1] if heading.line + 1 < len(lines) else None
     by_title = _title_types(scheme)
     match = facts.form_title(text, list(by_title))
     predicted, probability = model.predict(text) if model and text.strip() else (None, 0.0)
@@ -141,6 +168,98 @@ def village_in_text(session: Session, text: str) -> Village | None:
     return villages[found[2]] if found else None
 
 
+def _name_pieces(text: str) -> set[str]:
+    runs = re.findall(r"[\u3400-\u9fff]{2,}", text)
+    return {run[i : i + n] for run in runs for n in NAME_LENGTHS for i in range(len(run) - n + 1)}
+
+
+def village_of_people(session: Session, text: str) -> tuple[Village | None, list[str]]:
+    """The village whose household heads, helpers and cadres the text names, when every
+    one it names belongs to that village and there are at least two (minutes and logs
+    rarely write their own village's name). Cadres are known from the village papers
+    already filed, which name them by role (`facts.people_named`). Returns the village,
+    or None and why not."""
+    pieces = _name_pieces(facts.normalise(text))
+    if not pieces:
+        return None, []
+    villages: dict[str, set[int]] = {}
+    for name, village_id in session.execute(
+        select(Household.head_name, Household.village_id).where(Household.head_name.in_(pieces))
+    ):
+        villages.setdefault(name, set()).add(village_id)
+    for name, village_id in session.execute(
+        select(Helper.name, Household.village_id)
+        .join(Pairing, Pairing.helper_id == Helper.id)
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Helper.name.in_(pieces))
+    ):
+        villages.setdefault(name, set()).add(village_id)
+    for village_id, extra in session.execute(
+        select(Document.village_id, Document.extra).where(
+            Document.status == "filed",
+            Document.household_id.is_(None),
+            Document.village_id.is_not(None),
+        )
+    ):
+        for name in (extra or {}).get("people", ()):
+            if name in pieces:
+                villages.setdefault(name, set()).add(village_id)
+    # 王山国 in the text also holds 王山: a name inside a longer one found is not counted
+    names = [n for n in villages if not any(n != m and n in m for m in villages)]
+    ids = {i for n in names for i in villages[n]}
+    if len(names) >= 2 and len(ids) == 1:
+        return session.get(Village, ids.pop()), []
+    if len(ids) > 1:
+        return None, [f"文中人名分属多个村: {'、'.join(sorted(names)[:6])}"]
+    return None, []
+
+
+def _households_numbered(
+    session: Session, text: str, village: Village | None
+) -> list[tuple[Household, bool]]:
+    """Households a 户编号 on the page names, each with whether it was written with its
+    village code (003017, 003-017: sure anywhere) or alone (017: only within `village`)."""
+    found: dict[int, tuple[Household, bool]] = {}
+    numbers = facts.household_numbers(text)
+    if not numbers:
+        return []
+    villages = list(session.scalars(select(Village)))
+
+    def add(v: Village, number: str, joined: bool) -> None:
+        for h in session.scalars(select(Household).where(Household.village_id == v.id)):
+            if h.household_no.isdigit() and int(h.household_no) == int(number):
+                found.setdefault(h.id, (h, joined))
+
+    for groups in numbers:
+        if len(groups) == 2:
+            for v in villages:
+                if v.code.isdigit() and int(v.code) == int(groups[0]):
+                    add(v, groups[1], True)
+            continue
+        digits = groups[0]
+        for v in villages:
+            if len(digits) > len(v.code) and digits.startswith(v.code):
+                add(v, digits[len(v.code) :], True)
+        if village is not None and len(digits) <= 4:
+            add(village, digits, False)
+    return list(found.values())
+
+
+def _heads_in_title(session: Session, text: str, village: Village | None) -> list[Household]:
+    """Roster heads named in the title lines ("王建国户2018年度收入调查表")."""
+    lines = [re.sub(r"\s+", "", facts.normalise(line)) for line in text.splitlines()]
+    title = "".join([line for line in lines if line][:2])
+    pieces = _name_pieces(title)
+    if not pieces:
+        return []
+    query = select(Household).where(Household.head_name.in_(pieces))
+    if village is not None:
+        query = query.where(Household.village_id == village.id)
+    households = list(session.scalars(query))
+    longest = max((len(h.head_name) for h in households), default=0)
+    return [h for h in households if len(h.head_name) == longest]
+
+
 def corroboration(text: str, household: Household) -> list[str]:
     """Facts in the text that agree with the roster's record of `household`."""
     agree = []
@@ -153,6 +272,55 @@ def corroboration(text: str, household: Household) -> list[str]:
     if helpers & set(facts.helper_names(text)):
         agree.append("帮扶责任人")
     return agree
+
+
+def _named_household(
+    session: Session, text: str, village: Village | None, reasons: list[str]
+) -> tuple[Household | None, float]:
+    """The household the page names without an ID number: every exact reading (the
+    head's labelled name, a head named in the title, a 户编号) must point to the same
+    one; else the labelled name read OCR-tolerantly, never sure on its own."""
+    name = facts.head_name(text)
+    candidates = _households_named(session, name, village) if name else []
+    exact = [h for h, score in candidates if score == 1.0]
+    readings: list[tuple[Household, float]] = []
+    if len(exact) == 1:
+        readings.append((exact[0], NAMED_CONFIDENCE))
+    titled = _heads_in_title(session, text, village)
+    if len(titled) == 1 and titled[0] not in exact:
+        readings.append((titled[0], NAMED_CONFIDENCE))
+    for household, joined in _households_numbered(session, text, village):
+        readings.append((household, NAMED_CONFIDENCE if joined else NUMBER_IN_VILLAGE_CONFIDENCE))
+    pointed = {h.id: h for h, _ in readings}
+    if len(pointed) == 1:
+        best = max(c for _, c in readings)
+        agreeing = len(readings) > 1
+        return readings[0][0], min(0.97, best + 0.05) if agreeing else best
+    if len(pointed) > 1:
+        reasons.append(
+            "文中的户主姓名、标题或户编号指向不同的户: "
+            + "、".join(
+                f"{h.head_name}({h.village.name}{h.household_no})" for h in pointed.values()
+            )
+        )
+        return None, 0.0
+    if len(exact) > 1 or len(titled) > 1:
+        many = exact if len(exact) > 1 else titled
+        reasons.append(
+            f"户主姓名 {name or many[0].head_name} 对应多户: "
+            + "、".join(f"{h.village.name}{h.household_no}" for h in many)
+        )
+        return None, 0.0
+    if candidates:
+        best, score = candidates[0]
+        runner_up = candidates[1][1] if len(candidates) > 1 else 0.0
+        backed = corroboration(text, best) if village is not None else []
+        if backed and score - runner_up >= 0.15:
+            # One character misread, but the village and other facts agree.
+            return best, 0.85
+        reasons.append(f"户主姓名 {name} 与花名册不完全一致, 最接近 {best.head_name}")
+        return best, min(score, 0.75)
+    return None, 0.0
 
 
 def decide_place(
@@ -184,14 +352,20 @@ def decide_place(
     village = hinted_village or named_village
 
     if level == "village":
-        decision.village = village
-        decision.place_confidence = (
+        decision.people = facts.people_named(text)
+        confidence = (
             0.85
             if named_village or "hint_village" in from_name
             else 0.95
             if hinted_village
             else 0.0
         )
+        if village is None:
+            village, why = village_of_people(session, text)
+            confidence = PEOPLE_CONFIDENCE if village else 0.0
+            decision.reasons.extend(why)
+        decision.village = village
+        decision.place_confidence = confidence
         if village is None:
             decision.reasons.append("未能确定所属行政村")
         return
@@ -211,30 +385,7 @@ def decide_place(
         )
         found, confidence = None, 0.0
     else:
-        found, confidence = None, 0.0
-        name = facts.head_name(text)
-        if name:
-            candidates = _households_named(session, name, village)
-            exact = [h for h, score in candidates if score == 1.0]
-            if len(exact) > 1:
-                decision.reasons.append(
-                    f"户主姓名 {name} 对应多户: "
-                    + "、".join(f"{h.village.name}{h.household_no}" for h in exact)
-                )
-            elif len(exact) == 1:
-                found, confidence = exact[0], 0.9
-            elif candidates:
-                best, score = candidates[0]
-                runner_up = candidates[1][1] if len(candidates) > 1 else 0.0
-                backed = corroboration(text, best) if village is not None else []
-                if backed and score - runner_up >= 0.15:
-                    # One character misread, but the village and other facts agree.
-                    found, confidence = best, 0.85
-                else:
-                    decision.reasons.append(
-                        f"户主姓名 {name} 与花名册不完全一致, 最接近 {best.head_name}"
-                    )
-                    found, confidence = best, min(score, 0.75)
+        found, confidence = _named_household(session, text, village, decision.reasons)
     if hinted_household is not None:
         if found is not None and found.id != hinted_household.id and confidence >= 0.9:
             decision.reasons.append(

@@ -266,6 +266,8 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
         doc.date = decision.date
         doc.year = decision.year
         doc.title, doc.title_made_up = decision.title, decision.title_made_up
+        doc.doc_number = decision.doc_number
+        doc.responsible = decision.responsible or doc.responsible
         doc.retention = scheme.types[decision.doc_type].retention if decision.doc_type else None
         doc.confidence = decision.confidence
         # the facts the audit compares, read once here rather than at every audit
@@ -277,6 +279,8 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
             ocr=any(p.engine not in ("text", "docx") for p in doc.page_rows),
         )
         doc.extra = {**extra, "facts": facts} if facts else extra
+        if decision.people:  # a village's cadres, by which its unnamed papers are placed
+            doc.extra = {**doc.extra, "people": decision.people}
         sure = decision.confidence >= THRESHOLD and not decision.reasons
         doc.review_reasons = [] if sure else decision.reasons or ["把握不足, 请人工确认"]
         doc.status = "needs_review"

@@ -7,9 +7,10 @@ rebuild was interrupted is reported (`SearchService.notices`) and rebuilt from t
 database, never crashed on.
 
 What is indexed: every item in status ``filed`` or ``needs_review`` (with or without
-text: metadata is searchable too), with its status as a field. Searches return filed
-items unless asked for another status (``状态:待审核`` / ``status="all"``). Items in
-other states (queued, processing, failed, destroyed) are removed from the index.
+text: metadata is searchable too), with its status as a field. Searches return both,
+each hit labelled with its status (DESIGN.md: search covers every item received and
+readable), unless narrowed to one (``状态:待审核`` / ``status="filed"``). Items in other
+states (queued, processing, failed, destroyed) are removed from the index.
 
 Keeping up: `index_document` is called when an item is filed or changed. When another
 process holds the index writer (tantivy allows one), the change is picked up by `sync`,
@@ -463,7 +464,7 @@ class SearchService:
                 doc_types=[*parsed.doc_types, *([doc_type.upper()] if doc_type else [])],
                 year_from=parsed.year_from,
                 year_to=parsed.year_to,
-                statuses=None if "all" in statuses else (statuses or ["filed"]),
+                statuses=None if "all" in statuses or not statuses else statuses,
                 allowed_villages=allowed_villages,
                 limit=max(0, limit),
                 offset=min(max(0, offset), MAX_OFFSET),

@@ -124,7 +124,22 @@ def _household_text(gt: dict[str, Any], village: str, household: str, doc_type: 
 
 
 def test_each_planted_fault_is_in_the_files(built: tuple[Path, dict[str, Any]]) -> None:
-    out, gt = built
+    check_planted_faults(*built)
+
+
+@pytest.mark.parametrize("layouts", ["developed", "unseen"])
+def test_planted_faults_hold_in_every_layout_family(tmp_path: Path, layouts: str) -> None:
+    build_township(
+        tmp_path, seed=SEED, villages=1, households_per_village=3, render=False, layouts=layouts
+    )
+    gt = json.loads((tmp_path / "ground_truth.json").read_text(encoding="utf-8"))
+    assert gt["layouts"] == layouts
+    check_planted_faults(tmp_path, gt)
+
+
+def check_planted_faults(out: Path, gt: dict[str, Any]) -> None:
+    """Every planted fault shows in the roster and the documents' text as the ground
+    truth says."""
     roster = {(r["村代码"], r["户编号"]): r for r in _roster(out)}
     households = {(h["village_code"], h["household_no"]): h for h in gt["households"]}
     rules = {f["rule"] for f in gt["faults"]}

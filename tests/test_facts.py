@@ -92,3 +92,27 @@ def test_undated_form_gets_the_year_it_names():
     )
     assert facts.document_year("2030年规划", today=dt.date(2026, 1, 1)) is None
     assert facts.document_year("没有年份") is None
+
+
+def test_household_numbers_alone_joined_or_parted_with_ocr_slips():
+    assert facts.household_numbers("户编号：OO3Ol7") == [("003017",)]
+    assert facts.household_numbers("户 号: 003 - 017") == [("003", "017")]
+    assert facts.household_numbers("户编号 017  致贫原因 因病") == [("017",)]
+    # a file's number, a table header and a phone number are no household numbers
+    assert facts.household_numbers("文件编号: 12  户编号 户主 人口  电话 13800000001") == []
+
+
+def test_a_heading_number_stands_on_its_own_line_under_the_issuer():
+    found = facts.heading_number("山亭区扶贫办文件\n山扶办发【2019】7号\n关于开展排查的通知")
+    assert found == facts.DocumentNumber("山扶办发〔2019〕7号", 1, "山亭区扶贫办")
+    assert facts.heading_number("依据桑政发〔2018〕30号文件精神, 现将有关事项通知如下") is None
+    assert facts.heading_number("1\n2\n3\n4\n5\n6\n桑政发〔2018〕30号") is None  # not at the top
+
+
+def test_people_named_by_their_role_in_a_village_paper():
+    text = (
+        "主 持 人：梁茂富    记录人: 袁玉兰\n"
+        "参加人员：梁茂富、周宝文、薛顺福等17人（村两委成员）\n记录人签字：袁玉兰"
+    )
+    assert facts.people_named(text) == ["梁茂富", "袁玉兰", "周宝文", "薛顺福"]
+    assert facts.people_named("参加人员: 村两委成员、驻村工作队员、村民代表共41人") == []

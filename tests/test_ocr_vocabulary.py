@@ -71,3 +71,21 @@ def test_a_word_of_the_dictionary_is_not_mended() -> None:
     assert words.mend("调查入:袁玉兰", [0.96, 0.96, DOUBT, 0.96, 0.96, 0.96, 0.96]) == (
         "调查人:袁玉兰"
     )
+
+
+@pytest.mark.parametrize(
+    ("read", "doubtful", "mended"),
+    [
+        ("发放花极苗200株", "...?.....", "发放花椒苗200株"),  # a crop
+        ("入股光伏电坫", ".....?", "入股光伏电站"),  # a facility
+        ("发放羊盖6只", "...?..", "发放羊羔6只"),  # livestock
+        ("发放花极苗200株", ".........", "发放花极苗200株"),  # read with confidence: kept
+    ],
+)
+def test_the_schemes_domain_words_mend_rare_words_inspectors_search_for(
+    read: str, doubtful: str, mended: str
+) -> None:
+    from dangan.archive.scheme import load_scheme
+
+    vocabulary = Vocabulary(load_scheme().vocabulary)
+    assert vocabulary.mend(read, confidences(read, doubtful)) == mended

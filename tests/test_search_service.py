@@ -160,9 +160,12 @@ def test_rebuild_indexes_filed_and_review_items(arc: Archive, demo: Demo) -> Non
         assert seen[0] == (0, count) and seen[-1] == (count, count)
         state = json.loads((arc.settings.index_dir / "tantivy" / "state.json").read_text())
         assert state["complete"] is True and state["schema"].startswith("tantivy/")
-        assert service.search("危房改造材料")["total"] == 0  # filed only by default
+        # every item received and readable by default, its status labelled
+        found = service.search("危房改造材料")
+        assert [h["status"] for h in found["hits"]] == ["needs_review"]
         review = service.search("危房改造材料", status="needs_review")
         assert [h["status"] for h in review["hits"]] == ["needs_review"]
+        assert service.search("危房改造材料", status="filed")["total"] == 0
         assert service.search("危房改造材料", status="all")["total"] == 1
     finally:
         service.close()

@@ -277,3 +277,13 @@ def test_review_form_rejects_a_bad_year_in_words(app, world):
         follow_redirects=True,
     )
     assert response.status_code == 200 and "年度应在 1949 至 2100 之间" in response.text
+
+
+def test_search_page_finds_items_in_review_labelled_and_narrows_by_status(app, world):
+    client = logged_in(app, "inspector")  # no review permission, still finds what is held
+    page = client.get("/search", params={"q": "入户调查表"}).text
+    assert f'href="/docs/{world.review_id}"' in page
+    assert 'class="badge st-needs_review">待审核</span>' in page
+    filed = client.get("/search", params={"q": "入户调查表", "status": "filed"}).text
+    assert 'class="badge st-needs_review"' not in filed
+    assert '<option value="filed" selected>已归档</option>' in filed

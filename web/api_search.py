@@ -44,7 +44,7 @@ def search(
     household: Annotated[str | None, Query(description="户编号、户主姓名或身份证号")] = None,
     doc_type: Annotated[str | None, Query(alias="type", description="文件类型代码")] = None,
     year: Annotated[str | None, Query(description="2016 或 2016-2018")] = None,
-    status: Annotated[str | None, Query(description="filed(默认)|needs_review|all")] = None,
+    status: Annotated[str | None, Query(description="filed|needs_review|all (default: all)")] = None,
     limit: Annotated[int, Query(ge=0, le=200)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:

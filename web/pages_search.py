@@ -15,7 +15,7 @@ from dangan.archive.users import Account
 from dangan.web.api_search import search_json
 from dangan.web.auth import require
 from dangan.web.deps import get_archive, get_search
-from dangan.web.permissions import allowed_village_ids, can, visible_villages
+from dangan.web.permissions import allowed_village_ids, visible_villages
 from dangan.web.privacy import mask_html, mask_id
 from dangan.web.templating import render
 
@@ -63,7 +63,7 @@ def search_page(
     page = max(1, min(page, 500))
     q = q.strip()[:200]
     filters = {"village": village.strip(), "type": type.strip(), "year": year.strip()}
-    if status not in ("", "needs_review", "all") or (status and not can(user, "review")):
+    if status not in ("", "filed", "needs_review"):
         status = ""
     result: dict[str, Any] | None = None
     error = None
