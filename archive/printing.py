@@ -1,0 +1,138 @@
+"""What every printed output shares (audit reports, catalogs, box labels, transfer
+forms): text every format can hold, times in China's zone, files written whole or not
+at all, Jinja2 pages and WeasyPrint PDFs with the CJK fonts they name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from dangan.archive.errors import InputError
+
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
+"""China Standard Time (UTC+8, no daylight saving): how printed files show a time."""
+
+CJK_FONTS = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", sans-serif'
+"""The font stack of every printed page (Debian's fonts-noto-cjk, fonts-wqy-zenhei)."""
+
+# Characters that XML 1.0 (and so XLSX and DOCX) cannot hold; OCR text may carry them.
+# A form feed separates pages in extracted text: it becomes a line break.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean(text: Any) -> str:
+    """`text` as a string every format can hold."""
+    return _CONTROL.sub("", str(text).replace("\x0c", "\n"))
+
+
+def china_time(moment: str | dt.datetime) -> str:
+    """ "2021-06-01T06:30:05+00:00" → "2021-06-01 14:30:05 北京时间"; naive times are UTC."""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return clean(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return f"{moment.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} 北京时间"
+
+
+def check_target(path: Path, suffixes: tuple[str, ...], what: str) -> str:
+    """The lower-cased suffix of `path`, or an InputError naming the file: a suffix not
+    among `suffixes`, a folder that does not exist, a folder in the file's place."""
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise InputError(
+            f"{path}: 不支持的{what}格式“{path.suffix or '无后缀'}”,"
+            f"{what}文件的后缀应为 {'、'.join(suffixes)}"
+        )
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: 目录 {path.parent} 不存在")
+    if path.is_dir():
+        raise InputError(f"{path}: 这是一个目录, 请给出{what}的文件名")
+    return suffix
+
+
+def write_atomically(path: Path, writer: Callable[[BinaryIO], None], what: str) -> Path:
+    """Runs `writer` on a file beside `path` and renames it onto `path`, so a crash
+    leaves the old file or none, never half of one. Returns the path (absolute)."""
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    made = False
+    try:
+        # O_EXCL: never someone else's file; mode 0o666 less the umask, as open() gives
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        made = True
+        with os.fdopen(fd, "wb") as out:
+            writer(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: 无法写入{what}: {exc.strerror or exc}") from exc
+    finally:
+        if made:
+            temp.unlink(missing_ok=True)
+    return path.absolute()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Makes a rename durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def templates(folder: Path, **filters: Callable[..., Any]) -> Any:
+    """A Jinja2 environment over `folder`: every value escaped, an unknown name an error,
+    `CJK_FONTS` known to the templates as `fonts`."""
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(filters)
+    env.globals["fonts"] = Markup(CJK_FONTS)  # raw in <style>, where entities stay as written
+    return env
+
+
+def _weasyprint() -> Any:
+    """WeasyPrint, imported without its one side effect on the process: on import it
+    sets Pillow's ImageFile.LOAD_TRUNCATED_IMAGES, which would let ingest take a cut-off
+    scan for a whole one in a server or worker that once wrote a PDF. Printed pages hold
+    no image, so the flag is put back as it was."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
+def write_pdf(html: str, out: BinaryIO) -> None:
+    """`html` laid out by WeasyPrint (page size and margins from its @page rules). It
+    fetches nothing: a page needs no outside resource, and a URL that found its way in
+    is refused."""
+    weasyprint = _weasyprint()
+    page = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=()))
+    page.write_pdf(out)
