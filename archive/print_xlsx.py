@@ -3,10 +3,26 @@ header row, A4 print set-up."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(name: str, fallback: str, taken: set[str]) -> str:
+    """ "003 白沙村": at most 31 characters, none that Excel forbids, not in `taken`
+    (which it joins)."""
+    base = _SHEET_FORBIDDEN.sub("_", name)[:31].strip("'") or fallback
+    title, n = base, 2
+    while title in taken:
+        suffix = f"({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title)
+    return title
 
 
 def put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
@@ -27,8 +43,11 @@ def header(ws: Worksheet, row: int, names: tuple[str, ...]) -> None:
 
 
 def print_setup(ws: Worksheet, *, landscape: bool = True) -> None:
-    """A4, as wide as one page, as many pages long as it takes."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    """A4, as wide as one page, as many pages long as it takes (also on a write-only
+    sheet, which lacks the class's constants)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

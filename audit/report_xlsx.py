@@ -4,10 +4,9 @@ with its findings under an autofilter and, below them, its score and deductions.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from dangan.archive.print_xlsx import header, print_setup, put
+from dangan.archive.print_xlsx import header, print_setup, put, sheet_title
 from dangan.audit.report_content import VILLAGE_WIDE, Chapter, Content, arrange
 
 if TYPE_CHECKING:
@@ -24,20 +23,6 @@ FINDING_COLUMNS = (
 )
 # under the findings' columns: rule under rule, household under household, text under text
 DEDUCTION_COLUMNS = ("序号", "规则", "扣分", "户编号", "说明", "扣分项", "所据发现序号")
-
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_title(chapter: Chapter, taken: set[str]) -> str:
-    """ "003 白沙村": at most 31 characters, none that Excel forbids, unique."""
-    base = _SHEET_FORBIDDEN.sub("_", chapter.title)[:31].strip("'") or chapter.code
-    title, n = base, 2
-    while title in taken or title == "汇总":
-        suffix = f"({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(title)
-    return title
-
 
 def _summary(ws: Worksheet, content: Content, titles: dict[str, str]) -> None:
     from openpyxl.styles import Alignment, Font
@@ -136,8 +121,8 @@ def write_xlsx(report: dict[str, Any], out: BinaryIO) -> None:
 
     content = arrange(report)
     book = Workbook()
-    taken: set[str] = set()
-    titles = {chapter.code: _sheet_title(chapter, taken) for chapter in content.chapters}
+    taken: set[str] = {"汇总"}
+    titles = {ch.code: sheet_title(ch.title, ch.code, taken) for ch in content.chapters}
     _summary(book.active, content, titles)
     for chapter in content.chapters:
         _village(book.create_sheet(titles[chapter.code]), chapter)

@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 
 from dangan.archive.errors import DanganError
-from dangan.cli import audit, common, demo, docs, ingest, journal, review, roster, search, users
+from dangan.cli import (
+    audit,
+    catalog,
+    common,
+    demo,
+    docs,
+    ingest,
+    journal,
+    review,
+    roster,
+    search,
+    users,
+)
 
 app = typer.Typer(
     help="dangan 扶贫档案管理系统",
@@ -26,6 +38,7 @@ app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
 app.command("search")(search.search)
 app.command("audit")(audit.audit)
+app.command("catalog")(catalog.catalog)
 
 
 @app.callback()

@@ -1,0 +1,259 @@
+"""The catalog (catalog.Catalog) as files: a spreadsheet with one sheet per village and
+per household file, a CSV, a Word file and a PDF with one section each, all A4 landscape
+with the header row on every page; and the box labels with each box's 备考表 (PDF). Each
+prints when it was made and the journal's head."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from dangan.archive import printing
+from dangan.archive.catalog import COLUMNS, DESTROYED, TRANSFERRED, Box, Catalog, HouseholdFile
+from dangan.archive.print_docx import a4, chinese_fonts, header_footer, heading, table
+from dangan.archive.print_xlsx import print_setup, sheet_title
+from dangan.archive.printing import china_time, clean
+from dangan.archive.scheme import BoxSize
+
+if TYPE_CHECKING:
+    from docx.document import Document as WordDocument
+
+TEMPLATES = Path(__file__).with_name("templates")
+# spreadsheet column widths (characters) and Word's (mm, 257 mm across landscape A4)
+XLSX_WIDTHS = (6, 30, 14, 16, 48, 10, 6, 6, 14)
+DOCX_WIDTHS = (12, 52, 24, 28, 75, 18, 12, 12, 24)
+CSV_LEAD = ("行政村", "户编号", "户主")
+
+
+def made_line(catalog: Catalog) -> str:
+    return (
+        f"生成于 {china_time(catalog.generated_at)},日志头 {catalog.journal_seq}:"
+        f"{catalog.journal_hash}"
+    )
+
+
+def household_facts(household: HouseholdFile) -> tuple[tuple[str, str], ...]:
+    """The household file's cover (一户一档封面)."""
+    return (
+        ("户主", household.head_name),
+        ("户编号", household.household_no),
+        ("行政村", f"{household.village_code} {household.village_name}"),
+        ("年度起止", household.years),
+        ("件数", f"{len(household.rows)} 件"),
+    )
+
+
+# ------------------------------------------------------------------ spreadsheet
+
+
+def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
+    """Write-only mode: a county's 100,000 rows are streamed, not held as cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    grey = PatternFill("solid", fgColor="DDDDDD")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    taken = {"说明"}
+
+    def cell(ws: Any, value: Any, *, font: Any = None, fill: Any = None) -> Any:
+        c = WriteOnlyCell(ws, value=clean(value) if isinstance(value, str) else value)
+        if isinstance(value, str) and value.startswith("="):
+            c.data_type = "s"  # text stays text, never a formula
+        if font is not None:
+            c.font = font
+        if fill is not None:
+            c.fill = fill
+        return c
+
+    def sheet(name: str, fallback: str, lead: list[tuple[str, str]], rows: Any) -> None:
+        ws = book.create_sheet(sheet_title(name, fallback, taken))
+        for column, width in enumerate(XLSX_WIDTHS):
+            ws.column_dimensions[chr(65 + column)].width = width
+        for key, value in lead:
+            ws.append([cell(ws, key, font=bold), cell(ws, value)])
+        ws.append([])
+        head_row = len(lead) + 2
+        ws.append([cell(ws, name, font=bold, fill=grey) for name in COLUMNS])
+        ws.print_title_rows = f"{head_row}:{head_row}"
+        ws.freeze_panes = f"A{head_row + 1}"
+        print_setup(ws)
+        for row in rows:
+            cells = [cell(ws, v) for v in row.cells]
+            cells[4].alignment = wrap
+            ws.append(cells)
+
+    about = book.create_sheet("说明")
+    about.column_dimensions["A"].width = 14
+    about.column_dimensions["B"].width = 90
+    about.append([cell(about, catalog.title, font=Font(bold=True, size=16))])
+    for key, value in (
+        ("全宗号", catalog.fonds),
+        ("范围", catalog.scope),
+        ("件数", f"{catalog.count} 件"),
+        ("生成时间", china_time(catalog.generated_at)),
+        ("日志头", f"{catalog.journal_seq}:{catalog.journal_hash}"),
+        ("说明", "题名外加 [ ] 者为整理人自拟; 备注“已销毁”“已移交”的文件保留其条目"),
+    ):
+        about.append([cell(about, key, font=bold), cell(about, value)])
+    print_setup(about)
+    for village in catalog.villages:
+        sheet(
+            f"{village.title} 村级",
+            village.code,
+            [("行政村", village.title), ("文件", f"村级文件 {len(village.rows)} 件")],
+            village.rows,
+        )
+        for household in village.households:
+            sheet(
+                household.title,
+                household.household_no,
+                list(household_facts(household)),
+                household.rows,
+            )
+    book.save(out)
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def write_csv(catalog: Catalog, out: BinaryIO) -> None:
+    """One table; each row names its village and household. UTF-8 with a BOM, so that
+    Excel on a Chinese Windows opens it as UTF-8."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_LEAD + COLUMNS)
+    for village, household, row in catalog.rows():
+        lead = (
+            village.title,
+            household.household_no if household else "村级",
+            household.head_name if household else "",
+        )
+        writer.writerow([_csv_safe(v) for v in (*lead, *row.cells)])
+    text.flush()
+    text.detach()
+
+
+def _csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet would take for a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = clean(value)
+        if value[:1] in ("=", "+", "-", "@") and not value[1:2].isdigit():
+            return "'" + value
+    return value
+
+
+# ------------------------------------------------------------------ Word
+
+
+def write_docx(catalog: Catalog, out: BinaryIO) -> None:
+    import docx
+    from docx.enum.section import WD_SECTION
+
+    doc: WordDocument = docx.Document()
+    section = doc.sections[0]
+    a4(section, landscape=True)
+    chinese_fonts(doc)
+    header_footer(section, f"{catalog.title} · {made_line(catalog)}")
+    doc.core_properties.title = f"{catalog.title} {catalog.scope}"
+    heading(doc, catalog.title, 0)
+    for key, value in (
+        ("全宗号", catalog.fonds),
+        ("范围", catalog.scope),
+        ("件数", f"{catalog.count} 件"),
+        ("生成时间", china_time(catalog.generated_at)),
+        ("日志头", f"{catalog.journal_seq}:{catalog.journal_hash}"),
+    ):
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(f"{key}:").bold = True
+        paragraph.add_run(clean(value))
+    columns = tuple(zip(COLUMNS, DOCX_WIDTHS, strict=True))
+
+    def rows(items: Any) -> list[tuple[Any, ...]]:
+        return [tuple(clean(v) if isinstance(v, str) else v for v in r.cells) for r in items]
+
+    for village in catalog.villages:
+        doc.add_section(WD_SECTION.NEW_PAGE)
+        heading(doc, f"{village.title} 村级文件目录", 1)
+        if village.rows:
+            table(doc, columns, rows(village.rows))
+        else:
+            doc.add_paragraph("本村没有村级文件。")
+        for household in village.households:
+            doc.add_section(WD_SECTION.NEW_PAGE)
+            heading(doc, f"{household.title} 一户一档", 1)
+            for key, value in household_facts(household):
+                paragraph = doc.add_paragraph()
+                paragraph.add_run(f"{key}:").bold = True
+                paragraph.add_run(clean(value))
+            heading(doc, "卷内目录", 2)
+            table(doc, columns, rows(household.rows))
+    doc.save(out)
+
+
+# ------------------------------------------------------------------ PDF
+
+
+def render_html(catalog: Catalog) -> str:
+    env = printing.templates(TEMPLATES)
+    return env.get_template("catalog.html").render(
+        c=catalog,
+        columns=COLUMNS,
+        made=made_line(catalog),
+        generated=china_time(catalog.generated_at),
+        facts=household_facts,
+    )
+
+
+def write_pdf(catalog: Catalog, out: BinaryIO) -> None:
+    printing.write_pdf(render_html(catalog), out)
+
+
+def render_labels(catalog: Catalog, boxes: list[Box], size: BoxSize) -> str:
+    """Each box's cover and spine, drawn to the box's size within an A4 sheet, and its
+    备考表."""
+    env = printing.templates(TEMPLATES)
+    # A4 portrait less 10 mm margins holds 190 × 277 mm: a larger box is drawn scaled.
+    scale = min(1.0, 190 / size.width_mm, 277 / size.height_mm)
+    return env.get_template("labels.html").render(
+        c=catalog,
+        boxes=boxes,
+        made=made_line(catalog),
+        cover=(round(size.width_mm * scale, 1), round(size.height_mm * scale, 1)),
+        spine=(round(size.thickness_mm * scale, 1), round(size.height_mm * scale, 1)),
+        spines_per_page=max(1, int(190 // (size.thickness_mm * scale + 2))),
+        size=size,
+        destroyed=DESTROYED,
+        transferred=TRANSFERRED,
+    )
+
+
+Writer = Callable[[Catalog, BinaryIO], None]
+WRITERS: dict[str, Writer] = {
+    ".xlsx": write_xlsx,
+    ".csv": write_csv,
+    ".docx": write_docx,
+    ".pdf": write_pdf,
+}
+SUFFIXES = tuple(WRITERS)
+
+
+def check_target(path: Path) -> Writer:
+    return WRITERS[printing.check_target(path, SUFFIXES, "目录")]
+
+
+def write_catalog(catalog: Catalog, path: Path) -> Path:
+    """Writes `catalog` to `path` in its suffix's format, whole or not at all."""
+    writer = check_target(path)
+    return printing.write_atomically(path, lambda out: writer(catalog, out), "目录")
+
+
+def write_labels(catalog: Catalog, boxes: list[Box], size: BoxSize, path: Path) -> Path:
+    printing.check_target(path, (".pdf",), "盒标签")
+    html = render_labels(catalog, boxes, size)
+    return printing.write_atomically(path, lambda out: printing.write_pdf(html, out), "盒标签")
