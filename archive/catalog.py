@@ -237,8 +237,15 @@ def _late(year: int, filed_at: dt.datetime | None) -> bool:
     return filed_at is not None and filed_at.date() > dt.date(year + 1, 6, 30)
 
 
-def build_catalog(session: Session, scheme: Scheme, scope: Scope | None = None) -> Catalog:
-    """The catalog of every coded item in `scope` (filed, destroyed or transferred)."""
+def build_catalog(
+    session: Session,
+    scheme: Scheme,
+    scope: Scope | None = None,
+    *,
+    statuses: tuple[str, ...] = CATALOGUED,
+) -> Catalog:
+    """The catalog of every coded item in `scope` whose status is one of `statuses`
+    (by default filed and destroyed: a transfer package lists only what it carries)."""
     scope = scope or Scope()
     query = (
         select(
@@ -266,7 +273,7 @@ def build_catalog(session: Session, scheme: Scheme, scope: Scope | None = None) 
         )
         .join(Village, Document.village_id == Village.id)
         .outerjoin(Household, Document.household_id == Household.id)
-        .where(Document.archival_code.is_not(None), Document.status.in_(CATALOGUED))
+        .where(Document.archival_code.is_not(None), Document.status.in_(statuses))
     )
     if scope.village is not None:
         query = query.where(Document.village_id == scope.village.id)

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -50,8 +51,9 @@ FORMATS = ("pdf", "ofd", "jpeg", "tiff", "png", "docx")
 """The formats DOMAIN.md whitelists for long-term keeping."""
 SECRET_LEVELS = ("", "公开", "内部", "秘密", "机密", "绝密")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# PDF names that run or carry something: scripts, launch actions, embedded files, media
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
+# PDF actions that run something, and annotations that carry files or media
+_PDF_ACTIONS = ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm")
+_PDF_MEDIA = ("/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen")
 _EXECUTABLE_HEADS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")
 
 
@@ -150,6 +152,46 @@ def _opens(path: Path, kind: str) -> tuple[bool, str, bool]:
     return True, "", False
 
 
+def _pdf_active(path: Path) -> set[str]:
+    """Scripts, launch actions, embedded files and rich media a PDF's catalog, pages or
+    annotations carry (read by pypdf, so that stream bytes that happen to spell "/JS"
+    are not taken for a script)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            return set()  # 3-3 reports it; its objects cannot be read
+        root = reader.trailer["/Root"].get_object()
+    except Exception:
+        return set()  # 3-1 reports a PDF that does not open
+    found: set[str] = set()
+
+    def action(value: Any) -> None:
+        act = value.get_object() if value is not None else None
+        if hasattr(act, "get") and (act.get("/S") in _PDF_ACTIONS or "/JS" in act):
+            found.add(str(act.get("/S", "/JavaScript"))[1:])
+
+    names = root.get("/Names")
+    if names is not None:
+        found |= {key[1:] for key in ("/JavaScript", "/EmbeddedFiles") if key in names.get_object()}
+    action(root.get("/OpenAction"))
+    if "/AA" in root:
+        found.add("AA")
+    form = root.get("/AcroForm")
+    if form is not None and "/XFA" in form.get_object():
+        found.add("XFA")
+    for page in reader.pages:
+        if "/AA" in page:
+            found.add("AA")
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            action(annot.get("/A"))
+            if annot.get("/Subtype") in _PDF_MEDIA:
+                found.add(str(annot["/Subtype"])[1:])
+    return found
+
+
 def _active_content(path: Path, kind: str | None) -> str | None:
     """What executable content the file carries, or None."""
     with path.open("rb") as fh:
@@ -157,12 +199,7 @@ def _active_content(path: Path, kind: str | None) -> str | None:
     if any(head.startswith(magic) for magic in _EXECUTABLE_HEADS):
         return "文件本身是可执行程序或脚本"
     if kind == "pdf":
-        found = set()
-        with path.open("rb") as fh:
-            tail = b""
-            while chunk := fh.read(1 << 20):
-                found |= {m.group(1).decode() for m in _PDF_ACTIVE.finditer(tail + chunk)}
-                tail = chunk[-32:]
+        found = _pdf_active(path)
         if found:
             return "PDF 含有可执行或嵌入内容: " + "、".join(sorted(found))
     if kind in ("docx", "ofd"):

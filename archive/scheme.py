@@ -109,8 +109,7 @@ def parse_scheme(path: Path) -> Scheme:
             village_level_household=data["archival_code"]["village_level_household"],
             vocabulary=tuple(data.get("vocabulary", {}).get("words", ())),
             measures={
-                category: tuple(wordings)
-                for category, wordings in data.get("measures", {}).items()
+                category: tuple(wordings) for category, wordings in data.get("measures", {}).items()
             },
             box=_box(path, data.get("boxes", {})),
         )

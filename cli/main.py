@@ -19,6 +19,7 @@ from dangan.cli import (
     review,
     roster,
     search,
+    transfer,
     users,
 )
 
@@ -33,6 +34,7 @@ app.add_typer(docs.app, name="docs")
 app.add_typer(journal.app, name="journal")
 app.add_typer(review.app, name="review")
 app.add_typer(users.app, name="user")
+app.add_typer(transfer.app, name="transfer")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
