@@ -1,0 +1,111 @@
+"""Filing-stage four-property checks: an item that fails one is not filed; it waits in
+review with the check's reason, and each result is kept with its date."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from dangan.archive.errors import FilingRefused
+from dangan.archive.filing import file_document
+from dangan.archive.four_properties import file_checks
+from dangan.archive.models import CheckResult, Document
+from dangan.ingest.pipeline import StepContext, classify_step
+from tests import factories
+
+
+def test_a_broken_code_is_refused_with_its_reason(arc):
+    with arc.db.write() as session:
+        v = factories.village(session, arc)
+        h = factories.household(session, v, number="17/2")
+        doc = factories.document(session, arc, village_row=v, household_row=h)
+        with pytest.raises(FilingRefused, match="1-3") as refused:
+            file_document(session, doc, arc.scheme, actor="t", store=arc.store)
+        assert doc.archival_code is None and doc.status == "queued"
+        assert any("档号" in r and "不符合编制规则" in r for r in refused.value.reasons)
+        results = session.scalars(
+            select(CheckResult).where(CheckResult.document_id == doc.id)
+        ).all()
+        outcomes = {r.code: r.outcome for r in results}
+        assert outcomes["1-3"] == "failed" and outcomes["1-1"] == "passed"
+        assert outcomes["4-2"] == "unchecked"  # no ClamAV socket here: said so, not passed
+        assert all(r.checked_at is not None and r.stage == "filing" for r in results)
+
+
+def test_missing_required_metadata_is_refused(arc):
+    with arc.db.write() as session:
+        v = factories.village(session, arc)
+        h = factories.household(session, v)
+        doc = factories.document(session, arc, village_row=v, household_row=h)
+        doc.date = None
+        with pytest.raises(FilingRefused, match="缺少 日期"):
+            file_document(session, doc, arc.scheme, actor="t", store=arc.store)
+
+
+def test_the_pipeline_sends_a_failing_item_to_review(arc, monkeypatch):
+    """classify_step files a sure item only when the checks pass."""
+    from dangan.ingest import pipeline
+    from dangan.ingest.classify import Decision
+
+    with arc.db.write() as session:
+        v = factories.village(session, arc)
+        h = factories.household(session, v, number="17/2")
+        doc = factories.document(session, arc, village_row=v, household_row=h)
+        doc.status = "processing"
+        doc_id = doc.id
+
+    def sure(session, scheme, text, **kw):  # type: ignore[no-untyped-def]
+        """The classifier's answer fixed (a sure H01 of household 17/2): this test is
+        about what filing does with a sure item, not about classifying."""
+        doc = session.get(Document, doc_id)
+        return Decision(
+            doc_type="H01",
+            type_confidence=1.0,
+            village=doc.village,
+            household=doc.household,
+            place_confidence=1.0,
+            date=doc.date,
+            year=2018,
+            title="贫困户申请书",
+        )
+
+    monkeypatch.setattr(pipeline, "decide", sure)
+    with arc.db.write() as session:
+        from dangan.ingest.queue import enqueue
+
+        job = enqueue(session, "classify", document_id=doc_id, queue="classify")
+        job_id = job.id
+    from dangan.ingest.queue import lease
+
+    leased = lease(arc.db, "t", ["classify"])
+    assert leased is not None and leased.id == job_id
+    classify_step(StepContext(arc=arc, owner="t", engine=None), leased)  # type: ignore[arg-type]
+    with arc.db.read() as session:
+        doc = session.get(Document, doc_id)
+        assert doc.status == "needs_review" and doc.archival_code is None
+        assert any("四性检测 1-3" in r for r in doc.review_reasons)
+
+
+def test_file_checks_find_a_disguised_file_and_a_script(tmp_path):
+    fake = tmp_path / "a.pdf"
+    fake.write_bytes(b"MZ\x90\x00 not a pdf")
+    codes = {r.code: r.outcome for r in file_checks(fake, "pdf")}
+    assert codes["3-1"] == "failed" and codes["3-2"] == "failed" and codes["4-1"] == "failed"
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('x');"),
+        }
+    )
+    script = tmp_path / "js.pdf"
+    with script.open("wb") as fh:
+        writer.write(fh)
+    results = {r.code: r for r in file_checks(script, "pdf")}
+    assert results["4-1"].failed and "JavaScript" in results["4-1"].message
+    assert results["3-1"].outcome == "passed"
