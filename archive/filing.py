@@ -41,7 +41,7 @@ def code_parts(doc: Document, scheme: Scheme, fonds: str) -> CodeParts:
     )
 
 
-def _former_items(session: Session, group: str) -> set[int]:
+def former_items(session: Session, group: str) -> set[int]:
     """Item numbers of `group` whose items were moved elsewhere (改档): not gaps."""
     prefix = group.split("#", 1)[0]
     numbers = set()
@@ -83,7 +83,7 @@ def filing_checks(
         found.append(Result("1-3", "passed", code))
     held = set(
         session.scalars(select(Document.item_no).where(Document.code_group == group))
-    ) | _former_items(session, group)
+    ) | former_items(session, group)
     gaps = sorted(set(range(1, item)) - held)
     found.append(
         Result("2-2", "failed", f"组 {group} 缺件号 {', '.join(map(str, gaps[:10]))}")

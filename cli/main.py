@@ -11,6 +11,7 @@ from dangan.archive.errors import DanganError
 from dangan.cli import (
     audit,
     catalog,
+    check,
     common,
     demo,
     docs,
@@ -41,6 +42,7 @@ app.command("demo")(demo.demo)
 app.command("search")(search.search)
 app.command("audit")(audit.audit)
 app.command("catalog")(catalog.catalog)
+app.command("check")(check.check)
 
 
 @app.callback()

@@ -109,3 +109,45 @@ def test_file_checks_find_a_disguised_file_and_a_script(tmp_path):
     results = {r.code: r for r in file_checks(script, "pdf")}
     assert results["4-1"].failed and "JavaScript" in results["4-1"].message
     assert results["3-1"].outcome == "passed"
+
+
+def test_check_reports_each_stage_and_fails_on_a_changed_file(arc, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dangan.cli.main import app
+
+    with arc.db.write() as session:
+        v = factories.village(session, arc)
+        h = factories.household(session, v)
+        doc = factories.document(session, arc, village_row=v, household_row=h)
+        doc.pages = 1
+        file_document(session, doc, arc.scheme, actor="t", store=arc.store)
+        sha, code = doc.file.sha256, doc.archival_code
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["failures"] == [] and report["checked"] == 1
+    unchecked = {(u["check"], u["message"]) for u in report["unchecked"]}
+    assert ("4-2", "未检测(未配置杀毒引擎)") in unchecked
+    assert ("1-5", "未检测(尚无定期固化信息核验记录)") in unchecked
+    assert ("4-5", "未检测(尚无可恢复的备份记录)") in unchecked
+
+    path = arc.store.path(sha)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes() + b"\n% changed")
+    out = tmp_path / "四性.xlsx"
+    result = runner.invoke(app, ["check", "--stage", "filing", "--json", "-o", str(out)])
+    assert result.exit_code == 1
+    failures = json.loads(result.stdout)["failures"]
+    assert [(f["check"], f["archival_code"]) for f in failures] == [("1-1", code)]
+    from openpyxl import load_workbook
+
+    assert load_workbook(out)["不通过"]["C2"].value == code
+    with arc.db.read() as session:
+        kept = session.scalars(
+            select(CheckResult).where(CheckResult.code == "1-1", CheckResult.outcome == "failed")
+        ).all()
+        assert len(kept) == 1 and kept[0].document_id is not None
