@@ -31,6 +31,9 @@ MENU: tuple[tuple[str, str, str], ...] = (
     ("/browse", "档案浏览", "read"),
     ("/search", "检索", "read"),
     ("/audit", "档案检查", "audit"),
+    ("/catalog", "目录", "catalog"),
+    ("/checks", "四性检测", "checks"),
+    ("/transfer", "移交", "transfer"),
     ("/journal", "操作日志", "journal"),
     ("/users", "用户管理", "users"),
 )
