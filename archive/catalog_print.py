@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dangan.archive import printing
-from dangan.archive.catalog import COLUMNS, DESTROYED, TRANSFERRED, Box, Catalog, HouseholdFile
+from dangan.archive.catalog import (
+    COLUMNS,
+    DESTROYED,
+    TRANSFERRED,
+    Box,
+    Catalog,
+    HouseholdFile,
+    VillageSection,
+)
 from dangan.archive.print_docx import a4, chinese_fonts, header_footer, heading, table
 from dangan.archive.print_xlsx import print_setup, sheet_title
 from dangan.archive.printing import china_time, clean
@@ -26,6 +35,9 @@ TEMPLATES = Path(__file__).with_name("templates")
 XLSX_WIDTHS = (6, 30, 14, 16, 48, 10, 6, 6, 14)
 DOCX_WIDTHS = (12, 52, 24, 28, 75, 18, 12, 12, 24)
 CSV_LEAD = ("行政村", "户编号", "户主")
+PARALLEL_ROWS = 1500
+"""From this many rows on, a PDF catalog is laid out in parts, one per core."""
+PDF_PROCESSES = 4
 
 
 def made_line(catalog: Catalog) -> str:
@@ -199,10 +211,27 @@ def write_docx(catalog: Catalog, out: BinaryIO) -> None:
 # ------------------------------------------------------------------ PDF
 
 
-def render_html(catalog: Catalog) -> str:
+Unit = tuple[VillageSection, HouseholdFile | None]
+
+
+def _units(catalog: Catalog) -> list[Unit]:
+    """The catalog's sections in order: a village's own items, then its households."""
+    return [
+        unit
+        for village in catalog.villages
+        for unit in [(village, None), *((village, h) for h in village.households)]
+    ]
+
+
+def render_html(
+    catalog: Catalog, units: list[Unit] | None = None, *, front: bool = True, numbered: bool = True
+) -> str:
     env = printing.templates(TEMPLATES)
     return env.get_template("catalog.html").render(
         c=catalog,
+        units=_units(catalog) if units is None else units,
+        front=front,
+        numbered=numbered,
         columns=COLUMNS,
         made=made_line(catalog),
         generated=china_time(catalog.generated_at),
@@ -210,8 +239,30 @@ def render_html(catalog: Catalog) -> str:
     )
 
 
+def _split(units: list[Unit], parts: int) -> list[list[Unit]]:
+    """`units` cut into at most `parts` runs of about as many rows each."""
+    weights = [len(h.rows if h is not None else v.rows) + 2 for v, h in units]
+    share = sum(weights) / parts
+    runs: list[list[Unit]] = [[]]
+    done = 0
+    for unit, weight in zip(units, weights, strict=True):
+        if runs[-1] and done >= share * len(runs) and len(runs) < parts:
+            runs.append([])
+        runs[-1].append(unit)
+        done += weight
+    return runs
+
+
 def write_pdf(catalog: Catalog, out: BinaryIO) -> None:
-    printing.write_pdf(render_html(catalog), out)
+    """One process lays out a small catalog; a large one is laid out in parts, one per
+    core (WeasyPrint uses one), joined and numbered afterwards."""
+    processes = min(PDF_PROCESSES, os.cpu_count() or 1)
+    if catalog.count < PARALLEL_ROWS or processes < 2:
+        printing.write_pdf(render_html(catalog), out)
+        return
+    runs = _split(_units(catalog), processes)
+    parts = [render_html(catalog, run, front=n == 0, numbered=False) for n, run in enumerate(runs)]
+    printing.write_pdf_in_parts(parts, "A4 landscape", out, processes)
 
 
 def render_labels(catalog: Catalog, boxes: list[Box], size: BoxSize) -> str:

@@ -5,6 +5,7 @@ at all, Jinja2 pages and WeasyPrint PDFs with the CJK fonts they name."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import secrets
@@ -136,3 +137,50 @@ def write_pdf(html: str, out: BinaryIO) -> None:
     weasyprint = _weasyprint()
     page = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=()))
     page.write_pdf(out)
+
+
+def _pdf_bytes(html: str) -> bytes:
+    out = io.BytesIO()
+    write_pdf(html, out)
+    return out.getvalue()
+
+
+def _numbers_html(first: int, count: int, total: int, page: str) -> str:
+    """`count` empty pages of size `page` (a CSS size) numbered from `first` of `total`."""
+    return (
+        f"<html><head><style>@page {{ size: {page}; margin: 10mm 14mm 8mm 14mm; "
+        f'@bottom-right {{ content: "第 " counter(page) " 页 共 {total} 页"; '
+        f"font-family: {CJK_FONTS}; font-size: 9pt; }} }} "
+        f"@page :first {{ counter-reset: page {first} }} div {{ break-after: page; }}"
+        f"</style></head><body>{'<div></div>' * count}</body></html>"
+    )
+
+
+def write_pdf_in_parts(parts: list[str], page: str, out: BinaryIO, processes: int) -> None:
+    """Lays out the HTML `parts` in `processes` processes at once (WeasyPrint is pure
+    Python and uses one core) and joins them, stamping "第 N 页 共 M 页" at the bottom
+    right of every page: a part cannot count the pages of the parts before it, so the
+    parts carry no page number of their own. `page` is their CSS page size."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pypdf import PdfReader, PdfWriter
+
+    # spawn: a forked copy of a server's threads and database connections is unsafe
+    with ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn")) as pool:
+        laid_out = [PdfReader(io.BytesIO(data)) for data in pool.map(_pdf_bytes, parts)]
+        counts = [len(reader.pages) for reader in laid_out]
+        total = sum(counts)
+        firsts = [1 + sum(counts[:n]) for n in range(len(counts))]
+        numbers = pool.map(
+            _pdf_bytes,
+            [_numbers_html(f, c, total, page) for f, c in zip(firsts, counts, strict=True)],
+        )
+        stamps = [PdfReader(io.BytesIO(data)) for data in numbers]
+    writer = PdfWriter()
+    for reader, stamp in zip(laid_out, stamps, strict=True):
+        for content, number in zip(reader.pages, stamp.pages, strict=True):
+            writer.add_page(content).merge_page(number)
+    if laid_out and laid_out[0].metadata:
+        writer.add_metadata(dict(laid_out[0].metadata))
+    writer.write(out)

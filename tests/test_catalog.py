@@ -163,3 +163,28 @@ def test_bad_requests_name_the_reason(arc, tmp_path):
     assert isinstance(result.exception, InputError) and "D99" in str(result.exception)
     result = runner.invoke(app, ["catalog", "--labels", "-o", str(tmp_path / "x.xlsx")])
     assert isinstance(result.exception, InputError) and "盒标签" in str(result.exception)
+
+
+def test_a_large_pdf_is_laid_out_in_parts_and_numbered_throughout(arc, tmp_path, monkeypatch):
+    from dangan.archive import catalog_print
+
+    with arc.db.write() as session:
+        v = factories.village(session, arc)
+        for n in range(6):
+            h = factories.household(session, v, number=f"{n + 1:03d}", head=f"户主{n}")
+            for _ in range(5):
+                doc = factories.document(session, arc, village_row=v, household_row=h)
+                doc.pages = 1
+                file_document(session, doc, arc.scheme, actor="t", store=arc.store)
+    monkeypatch.setattr(catalog_print, "PARALLEL_ROWS", 10)  # 30 rows: laid out in parts
+    with arc.db.read() as session:
+        catalog = build_catalog(session, arc.scheme)
+    out = tmp_path / "目录.pdf"
+    catalog_print.write_catalog(catalog, out)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    pages = [p.replace(" ", "") for p in text.split("\x0c") if p.strip()]
+    # title page, then per village its own items and per household a cover and its list
+    assert len(pages) == 1 + 1 + 6 * 2
+    for number, page in enumerate(pages, 1):
+        assert f"第{number}页共{len(pages)}页" in page
+    assert sum("卷内目录" in p for p in pages) == 6
