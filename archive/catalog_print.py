@@ -62,10 +62,14 @@ def household_facts(household: HouseholdFile) -> tuple[tuple[str, str], ...]:
 
 
 def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
-    """Write-only mode: a county's 100,000 rows are streamed, not held as cells."""
+    """One sheet per village: its own items, then each household file on a page of its
+    own under a line holding its cover (户主、户编号、行政村、年度起止、件数). The header row
+    repeats on every printed page. Write-only mode: a county's rows are streamed, and a
+    cell gets a style only where it needs one."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.pagebreak import Break
 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -74,7 +78,7 @@ def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
     taken = {"说明"}
 
     def cell(ws: Any, value: Any, *, font: Any = None, fill: Any = None) -> Any:
-        c = WriteOnlyCell(ws, value=clean(value) if isinstance(value, str) else value)
+        c = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value.startswith("="):
             c.data_type = "s"  # text stays text, never a formula
         if font is not None:
@@ -83,22 +87,20 @@ def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
             c.fill = fill
         return c
 
-    def sheet(name: str, fallback: str, lead: list[tuple[str, str]], rows: Any) -> None:
-        ws = book.create_sheet(sheet_title(name, fallback, taken))
-        for column, width in enumerate(XLSX_WIDTHS):
-            ws.column_dimensions[chr(65 + column)].width = width
-        for key, value in lead:
-            ws.append([cell(ws, key, font=bold), cell(ws, value)])
-        ws.append([])
-        head_row = len(lead) + 2
-        ws.append([cell(ws, name, font=bold, fill=grey) for name in COLUMNS])
-        ws.print_title_rows = f"{head_row}:{head_row}"
-        ws.freeze_panes = f"A{head_row + 1}"
-        print_setup(ws)
-        for row in rows:
-            cells = [cell(ws, v) for v in row.cells]
-            cells[4].alignment = wrap
-            ws.append(cells)
+    def plain(ws: Any, value: Any) -> Any:
+        if isinstance(value, str):
+            value = clean(value)
+            if value.startswith("="):
+                return cell(ws, value)
+        return value
+
+    def rows(ws: Any, items: Any) -> int:
+        for row in items:
+            values = [plain(ws, v) for v in row.cells]
+            values[4] = cell(ws, clean(row.title))
+            values[4].alignment = wrap  # a long title wraps in print
+            ws.append(values)
+        return len(items)
 
     about = book.create_sheet("说明")
     about.column_dimensions["A"].width = 14
@@ -110,24 +112,29 @@ def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
         ("件数", f"{catalog.count} 件"),
         ("生成时间", china_time(catalog.generated_at)),
         ("日志头", f"{catalog.journal_seq}:{catalog.journal_hash}"),
-        ("说明", "题名外加 [ ] 者为整理人自拟; 备注“已销毁”“已移交”的文件保留其条目"),
+        ("说明", "每村一张表: 先村级文件, 再逐户(一户一档)的封面行和卷内目录, 每户另起一页"),
+        ("", "题名外加 [ ] 者为整理人自拟; 备注“已销毁”“已移交”的文件保留其条目"),
     ):
-        about.append([cell(about, key, font=bold), cell(about, value)])
+        about.append([cell(about, key, font=bold), plain(about, value)])
     print_setup(about)
     for village in catalog.villages:
-        sheet(
-            f"{village.title} 村级",
-            village.code,
-            [("行政村", village.title), ("文件", f"村级文件 {len(village.rows)} 件")],
-            village.rows,
-        )
+        ws = book.create_sheet(sheet_title(village.title, village.code, taken))
+        for column, width in enumerate(XLSX_WIDTHS):
+            ws.column_dimensions[chr(65 + column)].width = width
+        ws.append([cell(ws, f"{village.title} 归档文件目录", font=Font(bold=True, size=14))])
+        ws.append([plain(ws, made_line(catalog))])
+        ws.append([cell(ws, name, font=bold, fill=grey) for name in COLUMNS])
+        ws.print_title_rows = "3:3"
+        ws.freeze_panes = "A4"
+        print_setup(ws)
+        ws.append([cell(ws, f"村级文件 {len(village.rows)} 件", font=bold)])
+        at = 4 + rows(ws, village.rows)
         for household in village.households:
-            sheet(
-                household.title,
-                household.household_no,
-                list(household_facts(household)),
-                household.rows,
-            )
+            ws.row_breaks.append(Break(id=at))
+            cover = [cell(ws, "一户一档", font=bold)]
+            cover += [cell(ws, f"{k} {v}", font=bold) for k, v in household_facts(household)]
+            ws.append(cover)
+            at += 1 + rows(ws, household.rows)
     book.save(out)
 
 

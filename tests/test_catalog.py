@@ -81,17 +81,30 @@ def test_xlsx_opens_in_openpyxl_and_libreoffice(arc, tmp_path):
     result = CliRunner().invoke(app, ["catalog", "-o", str(out)])
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["说明", "003 白沙村 村级", "003·017 王建国"]
-    sheet = book["003·017 王建国"]
+    assert book.sheetnames == ["说明", "003 白沙村"]
+    sheet = book["003 白沙村"]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0][:2] == ["户主", "王建国"]
-    header = values.index(
-        ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
-    )
-    assert values[header + 2][4] == "[王建国家扶贫手册]"
-    assert values[header + 3][8] == "已销毁"
-    assert sheet.print_title_rows == f"${header + 1}:${header + 1}"
+    assert values[2] == ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
+    assert sheet.print_title_rows == "$3:$3"  # the header on every printed page
     assert sheet.page_setup.orientation == "landscape"
+    assert values[3][0] == "村级文件 1 件"
+    assert values[4][1] == "Z105-FP·2018-Y-003·CJ-0001"
+    cover = values.index(
+        [
+            "一户一档",
+            "户主 王建国",
+            "户编号 017",
+            "行政村 003 白沙村",
+            "年度起止 2018—2019",
+            "件数 3 件",
+            None,
+            None,
+            None,
+        ]
+    )
+    assert [b.id for b in sheet.row_breaks.brk] == [cover]  # the household starts a page
+    assert values[cover + 2][4] == "[王建国家扶贫手册]"
+    assert values[cover + 3][8] == "已销毁"
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
         pytest.skip("LibreOffice is not installed")

@@ -79,7 +79,7 @@ def test_catalog_checks_and_transfer_pages(server: str, browser, tmp_path: Path)
     saved = tmp_path / "catalog.xlsx"
     got.value.save_as(saved)
     assert got.value.suggested_filename.startswith("归档文件目录_003 白沙村")
-    assert load_workbook(saved).sheetnames == ["说明", "003 白沙村 村级", "003·017 王建国"]
+    assert load_workbook(saved).sheetnames == ["说明", "003 白沙村"]
     with page.expect_download() as got:
         page.click("#labels-form button[type=submit]")
     assert got.value.suggested_filename.endswith(".pdf")
