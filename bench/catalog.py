@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing as mp
+import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -113,15 +115,17 @@ def _peak_mb() -> float:
 
 
 def _timed_write(home: str, suffix: str, out: Any) -> None:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     arc = open_archive(home)
     with arc.db.read() as session:
         catalog = build_catalog(session, arc.scheme)
     target = Path(home) / f"catalog{suffix}"
     with target.open("wb") as fh:
         WRITERS[suffix](catalog, fh)
-    seconds = time.perf_counter() - start
-    out.send((seconds, _peak_mb(), catalog.count, target.stat().st_size))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    # the largest of the processes a PDF's parts were laid out in (none for XLSX)
+    parts_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    out.send((seconds, cpu, _peak_mb(), parts_peak, catalog.count, target.stat().st_size))
 
 
 def measure(rows: int, suffix: str) -> str:
@@ -133,8 +137,9 @@ def measure(rows: int, suffix: str) -> str:
         ours, theirs = ctx.Pipe()
         child = ctx.Process(target=_timed_write, args=(tmp, suffix, theirs))
         child.start()
-        seconds, peak, count, size = ours.recv()
+        seconds, cpu, peak, parts_peak, count, size = ours.recv()
         child.join()
+        load = os.getloadavg()[0]
         pages = ""
         if suffix == ".pdf":
             import pypdf
@@ -144,8 +149,12 @@ def measure(rows: int, suffix: str) -> str:
     line = (
         f"`bench/catalog.py` {suffix[1:].upper()} of **{count:,} rows** "
         f"({rows // 10:,} household files in {max(1, rows // 1000)} villages; archive made in "
-        f"{made:.0f} s): query and write **{seconds:.1f} s**, peak RSS **{peak:.0f} MB**, "
-        f"{size / 1e6:.1f} MB written{pages}. Goal {goal}."
+        f"{made:.0f} s): query and write **{seconds:.1f} s** wall, {cpu:.1f} s CPU in the "
+        f"main process{' (the parts are laid out in child processes)' if suffix == '.pdf' else ''}, "
+        f"peak RSS **{peak:.0f} MB**"
+        + (f" (each part's process at most **{parts_peak:.0f} MB**)" if parts_peak else "")
+        + f", {size / 1e6:.1f} MB written{pages}; load average "
+        f"{load:.1f} on the machine. Goal {goal}."
     )
     print(line)
     return line

@@ -39,6 +39,9 @@ from dangan.archive.four_properties import (
     record,
 )
 from dangan.archive.models import Document, Page, Transfer, TransferItem, Village
+from dangan.archive.store import hash_file
+from dangan.retention import transfer_form
+from dangan.retention.transfer_form import Registration
 
 SCHEMA = Path(__file__).with_name("schema") / "item.xsd"
 NS = "urn:dangan:transfer:item:1"
@@ -223,8 +226,6 @@ def export(
     _write_catalog(catalog, out / "catalog")
     seq, digest = journal.head(session)
     form = _registration(catalog, village, year, len(ids), total, results, seq, digest)
-    from dangan.retention import transfer_form
-
     for suffix, writer in ((".docx", transfer_form.write_docx), (".pdf", transfer_form.write_pdf)):
         with (out / f"{FORM_NAME}{suffix}").open("wb") as fh:
             writer(form, fh)
@@ -298,9 +299,7 @@ def _registration(
     results: list[Result],
     seq: int,
     digest: str,
-) -> Any:
-    from dangan.retention.transfer_form import Registration
-
+) -> Registration:
     return Registration(
         sender=f"{catalog.township}(全宗号 {catalog.fonds})",
         receiver=RECEIVER,
@@ -405,8 +404,6 @@ def verify(folder: Path) -> list[Result]:
                 f"{name}: 大小 {size} 与元数据 {text('d:电子属性/d:计算机文件大小')} 不符",
                 code,
             )
-        from dangan.archive.store import hash_file
-
         if hash_file(original) != text("d:电子属性/d:摘要"):
             fail("1-1", f"{name}: SHA-256 与元数据中的摘要不符", code)
         row = catalog_rows.get(code)
