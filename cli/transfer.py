@@ -52,7 +52,8 @@ def verify(
     if as_json:
         emit_json(
             {
-                "checked": str(folder),
+                "package": str(folder.resolve()),
+                "checked": len(list((folder / "data" / "metadata").glob("*.xml"))),
                 "failures": [
                     {
                         "document_id": None,
