@@ -15,7 +15,7 @@ from dangan.archive.four_properties import CHECKS, OUTCOMES, PROPERTIES, STAGES
 from dangan.archive.models import CheckResult, Document
 from dangan.archive.printing import china_time
 from dangan.archive.users import Account
-from dangan.web.auth import require
+from dangan.web.auth import Forbidden, require
 from dangan.web.deps import get_archive
 from dangan.web.permissions import allowed_village_ids, can, scoped
 from dangan.web.templating import render
@@ -104,6 +104,8 @@ def run_checks_now(request: Request, user: Runner, stage: Annotated[str, Form()]
 
     if stage and stage not in STAGES:
         raise InputError(f"没有环节 {stage[:20]}; 可用: {'、'.join(STAGES)}")
+    if scoped(user):
+        raise Forbidden("检测覆盖全部村, 只有不限村的账户可以运行")
     arc = get_archive(request)
     with arc.db.write() as session:
         run_checks(arc, session, stage=stage or None)
