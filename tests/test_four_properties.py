@@ -151,3 +151,49 @@ def test_check_reports_each_stage_and_fails_on_a_changed_file(arc, tmp_path):
             select(CheckResult).where(CheckResult.code == "1-1", CheckResult.outcome == "failed")
         ).all()
         assert len(kept) == 1 and kept[0].document_id is not None
+
+
+def test_a_configured_clamd_is_asked_over_its_socket(tmp_path, monkeypatch):
+    """clamd's INSTREAM protocol, answered by a stand-in on a real Unix socket (ClamAV is
+    not installed here): a FOUND fails 4-2, an OK passes it, a dead socket is 未检测."""
+    import socket
+    import struct
+    import threading
+
+    from dangan.archive.virus import scan_file
+
+    where = str(tmp_path / "clamd.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(where)
+    server.listen()
+
+    def answer() -> None:
+        for _ in range(2):
+            conn, _ = server.accept()
+            with conn:
+                command = conn.recv(10)
+                assert command == b"zINSTREAM\0"
+                data = b""
+                while True:
+                    (size,) = struct.unpack(">I", conn.recv(4, socket.MSG_WAITALL))
+                    if size == 0:
+                        break
+                    data += conn.recv(size, socket.MSG_WAITALL)
+                verdict = (
+                    b"stream: Eicar-Signature FOUND\0" if b"EICAR" in data else b"stream: OK\0"
+                )
+                conn.sendall(verdict)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    monkeypatch.setenv("DANGAN_CLAMD_SOCKET", where)
+    bad, good = tmp_path / "bad.pdf", tmp_path / "good.pdf"
+    bad.write_bytes(b"%PDF-1.4 X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!")
+    good.write_bytes(factories.pdf_bytes("clean"))
+    found = scan_file(bad)
+    assert found.outcome == "failed" and "Eicar-Signature" in found.message
+    assert scan_file(good).outcome == "passed"
+    thread.join(5)
+    server.close()
+    dead = scan_file(good)
+    assert dead.outcome == "unchecked" and "无法连接" in dead.message
