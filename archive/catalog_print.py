@@ -102,9 +102,12 @@ def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
             ws.append(values)
         return len(items)
 
+    # a write-only sheet writes its properties, view and columns with its first row:
+    # they are set before anything is appended
     about = book.create_sheet("说明")
     about.column_dimensions["A"].width = 14
     about.column_dimensions["B"].width = 90
+    print_setup(about)
     about.append([cell(about, catalog.title, font=Font(bold=True, size=16))])
     for key, value in (
         ("全宗号", catalog.fonds),
@@ -116,23 +119,25 @@ def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
         ("", "题名外加 [ ] 者为整理人自拟; 备注“已销毁”“已移交”的文件保留其条目"),
     ):
         about.append([cell(about, key, font=bold), plain(about, value)])
-    print_setup(about)
     for village in catalog.villages:
         ws = book.create_sheet(sheet_title(village.title, village.code, taken))
         for column, width in enumerate(XLSX_WIDTHS):
             ws.column_dimensions[chr(65 + column)].width = width
-        ws.append([cell(ws, f"{village.title} 归档文件目录", font=Font(bold=True, size=14))])
-        ws.append([plain(ws, made_line(catalog))])
-        ws.append([cell(ws, name, font=bold, fill=grey) for name in COLUMNS])
         ws.print_title_rows = "3:3"
         ws.freeze_panes = "A4"
         print_setup(ws)
+        ws.append([cell(ws, f"{village.title} 归档文件目录", font=Font(bold=True, size=14))])
+        ws.append([plain(ws, made_line(catalog))])
+        ws.append([cell(ws, name, font=bold, fill=grey) for name in COLUMNS])
         ws.append([cell(ws, f"村级文件 {len(village.rows)} 件", font=bold)])
         at = 4 + rows(ws, village.rows)
         for household in village.households:
             ws.row_breaks.append(Break(id=at))
-            cover = [cell(ws, "一户一档", font=bold)]
-            cover += [cell(ws, f"{k} {v}", font=bold) for k, v in household_facts(household)]
+            # the cover from column B on: column A (序号) is too narrow to hold a word
+            cover = [
+                None,
+                *(cell(ws, f"{k} {v}", font=bold) for k, v in household_facts(household)),
+            ]
             ws.append(cover)
             at += 1 + rows(ws, household.rows)
     book.save(out)

@@ -87,11 +87,13 @@ def test_xlsx_opens_in_openpyxl_and_libreoffice(arc, tmp_path):
     assert values[2] == ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
     assert sheet.print_title_rows == "$3:$3"  # the header on every printed page
     assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.freeze_panes == "A4"
     assert values[3][0] == "村级文件 1 件"
     assert values[4][1] == "Z105-FP·2018-Y-003·CJ-0001"
     cover = values.index(
         [
-            "一户一档",
+            None,
             "户主 王建国",
             "户编号 017",
             "行政村 003 白沙村",
