@@ -35,8 +35,10 @@ TEMPLATES = Path(__file__).with_name("templates")
 XLSX_WIDTHS = (6, 30, 14, 16, 48, 10, 6, 6, 14)
 DOCX_WIDTHS = (12, 52, 24, 28, 75, 18, 12, 12, 24)
 CSV_LEAD = ("行政村", "户编号", "户主")
-PARALLEL_ROWS = 1500
-"""From this many rows on, a PDF catalog is laid out in parts, one per core."""
+PART_ROWS = 1000
+"""A PDF catalog of more rows is laid out in parts of about this many rows, several at
+once: WeasyPrint uses one core, and holds a part's whole layout in memory (10,000 rows
+in two parts took 1.4 GB a part)."""
 PDF_PROCESSES = 4
 
 
@@ -266,14 +268,15 @@ def _split(units: list[Unit], parts: int) -> list[list[Unit]]:
 
 
 def write_pdf(catalog: Catalog, out: BinaryIO) -> None:
-    """One process lays out a small catalog; a large one is laid out in parts, one per
-    core (WeasyPrint uses one), joined and numbered afterwards."""
-    processes = min(PDF_PROCESSES, os.cpu_count() or 1)
-    if catalog.count < PARALLEL_ROWS or processes < 2:
+    """One process lays out a small catalog; a large one is laid out in parts, as many
+    at once as there are cores, joined and numbered afterwards."""
+    count = -(-catalog.count // PART_ROWS)
+    if count < 2:
         printing.write_pdf(render_html(catalog), out)
         return
-    runs = _split(_units(catalog), processes)
+    runs = _split(_units(catalog), count)
     parts = [render_html(catalog, run, front=n == 0, numbered=False) for n, run in enumerate(runs)]
+    processes = min(PDF_PROCESSES, os.cpu_count() or 1, len(parts))
     printing.write_pdf_in_parts(parts, "A4 landscape", out, processes)
 
 

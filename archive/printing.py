@@ -157,8 +157,8 @@ def _numbers_html(first: int, count: int, total: int, page: str) -> str:
 
 
 def write_pdf_in_parts(parts: list[str], page: str, out: BinaryIO, processes: int) -> None:
-    """Lays out the HTML `parts` in `processes` processes at once (WeasyPrint is pure
-    Python and uses one core) and joins them, stamping "第 N 页 共 M 页" at the bottom
+    """Lays out the HTML `parts`, `processes` of them at once (WeasyPrint is pure
+    Python and uses one core), and joins them, stamping "第 N 页 共 M 页" at the bottom
     right of every page: a part cannot count the pages of the parts before it, so the
     parts carry no page number of their own. `page` is their CSS page size."""
     import multiprocessing as mp

@@ -122,8 +122,10 @@ def _timed_write(home: str, suffix: str, out: Any) -> None:
     with target.open("wb") as fh:
         WRITERS[suffix](catalog, fh)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    # the largest of the processes a PDF's parts were laid out in (none for XLSX)
-    parts_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the processes a PDF's parts were laid out in (none for XLSX): the largest, and CPU
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parts_peak = children.ru_maxrss / 1024
+    cpu += children.ru_utime + children.ru_stime
     out.send((seconds, cpu, _peak_mb(), parts_peak, catalog.count, target.stat().st_size))
 
 
@@ -148,8 +150,8 @@ def measure(rows: int, suffix: str) -> str:
     line = (
         f"`bench/catalog.py` {suffix[1:].upper()} of **{count:,} rows** "
         f"({rows // 10:,} household files in {max(1, rows // 1000)} villages; archive made in "
-        f"{made:.0f} s): query and write **{seconds:.1f} s** wall, {cpu:.1f} s CPU in the "
-        f"main process{' (the parts are laid out in child processes)' if suffix == '.pdf' else ''}, "
+        f"{made:.0f} s): query and write **{seconds:.1f} s** wall, {cpu:.1f} s CPU"
+        f"{' (all processes)' if suffix == '.pdf' else ''}, "
         f"peak RSS **{peak:.0f} MB**"
         + (f" (each part's process at most **{parts_peak:.0f} MB**)" if parts_peak else "")
         + f", {size / 1e6:.1f} MB written{pages}; load average "

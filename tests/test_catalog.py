@@ -191,7 +191,7 @@ def test_a_large_pdf_is_laid_out_in_parts_and_numbered_throughout(arc, tmp_path,
                 doc = factories.document(session, arc, village_row=v, household_row=h)
                 doc.pages = 1
                 file_document(session, doc, arc.scheme, actor="t", store=arc.store)
-    monkeypatch.setattr(catalog_print, "PARALLEL_ROWS", 10)  # 30 rows: laid out in parts
+    monkeypatch.setattr(catalog_print, "PART_ROWS", 10)  # 30 rows: laid out in 3 parts
     with arc.db.read() as session:
         catalog = build_catalog(session, arc.scheme)
     out = tmp_path / "目录.pdf"
