@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from dangan.archive.counters import bump, peek
+from dangan.archive.counters import bump
 from dangan.archive.errors import InputError
 
 FIELDS = {"fonds", "year", "retention", "village", "household", "item"}
@@ -59,14 +59,6 @@ def next_code(session: Session, template: str, parts: CodeParts) -> tuple[str, s
     check_template(template)
     group = group_of(template, parts)
     item = bump(session, _GROUP_KEY_PREFIX + group)
-    return render(template, parts, item), group, item
-
-
-def upcoming_code(session: Session, template: str, parts: CodeParts) -> tuple[str, str, int]:
-    """What `next_code` would take now, without taking it: filing checks the code first."""
-    check_template(template)
-    group = group_of(template, parts)
-    item = peek(session, _GROUP_KEY_PREFIX + group) + 1
     return render(template, parts, item), group, item
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.archive import journal
-from dangan.archive.codes import CodeParts, next_code, pattern, upcoming_code
+from dangan.archive.codes import CodeParts, next_code, pattern
 from dangan.archive.errors import FilingRefused, InputError
 from dangan.archive.four_properties import Metadata, Result, file_checks, metadata_checks, record
 from dangan.archive.models import Document, Household, JournalEvent, Village, utcnow
@@ -118,6 +118,10 @@ def _fill_in(doc: Document, scheme: Scheme) -> None:
         doc.responsible = f"{doc.village.name}村民委员会"
 
 
+class _Refused(Exception):
+    """Rolls the savepoint of a refused item back."""
+
+
 def file_document(
     session: Session, doc: Document, scheme: Scheme, *, actor: str, store: ContentStore
 ) -> str:
@@ -134,15 +138,21 @@ def file_document(
     parts = code_parts(doc, scheme, doc.village.township.fonds)
     doc.retention = parts.retention
     _fill_in(doc, scheme)
-    upcoming, group, item = upcoming_code(session, scheme.code_template, parts)
-    results = filing_checks(session, doc, scheme, store, upcoming, group, item)
-    record(session, "filing", results)
-    failed = [r for r in results if r.failed]
-    if failed:
-        raise FilingRefused(doc.id, [r.reason for r in failed])
     before = {"status": doc.status, "archival_code": None}
-    code, group, item = next_code(session, scheme.code_template, parts)
-    doc.retention = parts.retention
+    # The code is taken (its group's counter row locked) before it is checked, so that
+    # the check sees the number this item gets, not one another writer takes meanwhile;
+    # a refused item gives the number back with the savepoint.
+    results: list[Result] = []
+    try:
+        with session.begin_nested():
+            code, group, item = next_code(session, scheme.code_template, parts)
+            results = filing_checks(session, doc, scheme, store, code, group, item)
+            if any(r.failed for r in results):
+                raise _Refused()
+    except _Refused:
+        record(session, "filing", results)
+        raise FilingRefused(doc.id, [r.reason for r in results if r.failed]) from None
+    record(session, "filing", results)
     doc.archival_code, doc.code_group, doc.item_no = code, group, item
     doc.status = "filed"
     doc.filed_at = utcnow()

@@ -40,6 +40,10 @@ def test_missing_required_metadata_is_refused(arc):
         doc.date = None
         with pytest.raises(FilingRefused, match="缺少 日期"):
             file_document(session, doc, arc.scheme, actor="t", store=arc.store)
+        # the refused item gave its number back: the next one of the group gets 0001
+        other = factories.document(session, arc, village_row=v, household_row=h)
+        code = file_document(session, other, arc.scheme, actor="t", store=arc.store)
+        assert code == "Z105-FP·2018-Y-003·017-0001" and doc.archival_code is None
 
 
 def test_the_pipeline_sends_a_failing_item_to_review(arc, monkeypatch):
