@@ -3,6 +3,7 @@ archival code, journaled."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import select
@@ -187,6 +188,7 @@ def _place(
     village: Village | None,
     household: Household | None,
     year: int | None,
+    date: dt.date | None = None,
 ) -> None:
     if doc_type is not None:
         doc.doc_type = scheme.type(doc_type.upper()).code
@@ -200,6 +202,9 @@ def _place(
         doc.household = None
     if year is not None:
         doc.year = year
+    if date is not None:
+        # the date a person read off the paper; its year wins over a proposed one
+        doc.date, doc.year = date, date.year if year is None else year
     doc.retention = scheme.type(doc.doc_type).retention if doc.doc_type else None
 
 
@@ -214,12 +219,13 @@ def review_and_file(
     village: Village | None = None,
     household: Household | None = None,
     year: int | None = None,
+    date: dt.date | None = None,
 ) -> str:
     """A person confirms or corrects an item waiting in review, and it is filed."""
     if doc.status != "needs_review":
         raise InputError(f"文件 {doc.id} 的状态为 {doc.status}, 不在待审核队列中")
     before = _placement(doc)
-    _place(doc, scheme, doc_type, village, household, year)
+    _place(doc, scheme, doc_type, village, household, year, date)
     doc.confidence = 1.0
     doc.review_reasons = []
     code = file_document(session, doc, scheme, actor=actor, store=store)
@@ -247,6 +253,7 @@ def refile(
     village: Village | None = None,
     household: Household | None = None,
     year: int | None = None,
+    date: dt.date | None = None,
 ) -> str:
     """Move a filed item to its right place under a new code (改档), an explicit act.
 
@@ -259,7 +266,7 @@ def refile(
         raise InputError("改档必须说明原因")
     before = _placement(doc)
     old_code = doc.archival_code
-    _place(doc, scheme, doc_type, village, household, year)
+    _place(doc, scheme, doc_type, village, household, year, date)
     doc.extra = {
         **(doc.extra or {}),
         "former_codes": [*(doc.extra or {}).get("former_codes", []), old_code],

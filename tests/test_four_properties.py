@@ -201,3 +201,24 @@ def test_a_configured_clamd_is_asked_over_its_socket(tmp_path, monkeypatch):
     server.close()
     dead = scan_file(good)
     assert dead.outcome == "unchecked" and "无法连接" in dead.message
+
+
+def test_an_item_without_a_date_is_filed_once_a_person_gives_it(arc):
+    from typer.testing import CliRunner
+
+    from dangan.cli.main import app
+
+    with arc.db.write() as session:
+        v = factories.village(session, arc)
+        h = factories.household(session, v)
+        doc = factories.document(session, arc, village_row=v, household_row=h)
+        doc.date, doc.status, doc.pages = None, "needs_review", 1
+        doc_id = doc.id
+    runner = CliRunner()
+    refused = runner.invoke(app, ["review", "file", str(doc_id)])
+    assert isinstance(refused.exception, FilingRefused) and "缺少 日期" in str(refused.exception)
+    filed = runner.invoke(app, ["review", "file", str(doc_id), "--date", "20180305"])
+    assert filed.exit_code == 0, filed.output
+    with arc.db.read() as session:
+        doc = session.get(Document, doc_id)
+        assert doc.status == "filed" and doc.date.isoformat() == "2018-03-05"
