@@ -166,7 +166,9 @@ def helper_names(text: str) -> list[str]:
             names.append(_cut_at_label(norm, match.end(1) + after.start(1), after.group(1)))
         else:
             names.append(_cut_at_label(norm, match.start(1), match.group(1)))
-    return list(dict.fromkeys(n for n in names if len(n) >= 2 and not n.startswith(_NOT_NAMES)))
+    return list(
+        dict.fromkeys(n for n in names if len(n) >= 2 and not n.startswith(_NOT_NAMES))
+    )
 
 
 def members(text: str) -> int | None:

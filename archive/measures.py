@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from dangan.archive.facts import dates, normalise
 
-_UNITS = "万元|元|头|只|羽|尾|株|棵|亩|平方米|㎡|间|套|台|千瓦|kW|吨|公斤|斤|箱|个|人|天|次|月|年"
+_UNITS = (
+    "万元|元|头|只|羽|尾|株|棵|亩|平方米|㎡|间|套|台|千瓦|kW|吨|公斤|斤|箱|个|人|天|次|月|年"
+)
 _QUANTITY = re.compile(rf"(\d+(?:\.\d+)?)\s*({_UNITS})")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _MONTH_HEADING = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
