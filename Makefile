@@ -25,7 +25,7 @@ DEMO_HOME   := $(CURDIR)/dangan-data
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
                    libtesseract-dev libleptonica-dev pkg-config \
                    fonts-noto-cjk fonts-wqy-zenhei postgresql redis-server \
-                   chromium poppler-utils \
+                   chromium poppler-utils libreoffice-calc-nogui \
                    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: help system venv lint test test-sqlite test-postgres demo clean

@@ -65,3 +65,12 @@ class Destroyed(DanganError):
     """The item's content was destroyed by a witnessed disposal (the web answers 410)."""
 
     exit_code = 4
+
+
+class FilingRefused(InputError):
+    """An item failed a filing-stage four-property check: it waits in review with the
+    checks' reasons (`reasons`) rather than being filed."""
+
+    def __init__(self, document_id: int, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(f"文件 {document_id} 未通过归档检测, 不能归档: " + ";".join(reasons))

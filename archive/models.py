@@ -374,3 +374,46 @@ class FixityRun(Base):
     remaining: Mapped[int] = mapped_column(Integer, default=0)
     journal_ok: Mapped[bool | None] = mapped_column(Boolean)
     failures: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class CheckResult(Base):
+    """One four-property check (四性, DA/T 70-2018) of one item at one stage, with its
+    date: `outcome` is passed, failed or unchecked (no engine or no data to check with).
+    A check of a package rather than an item has no `document_id`."""
+
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20), index=True)  # filing|transfer|preservation
+    code: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Transfer(Base):
+    """A transfer package (移交) written for the county archive; the items stay here."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    year: Mapped[int | None]
+    path: Mapped[str] = mapped_column(String(1000))
+    items: Mapped[int]
+    byte_count: Mapped[int]
+    payload_oxum: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TransferItem(Base):
+    """An item sent in a transfer: the catalog marks it 已移交."""
+
+    __tablename__ = "transfer_items"
+    __table_args__ = (UniqueConstraint("transfer_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)

@@ -27,6 +27,24 @@ class DocType:
     phrases: tuple[str, ...] = ()  # wording only this type's documents use (特申请纳入)
 
 
+SHEETS_PER_MM = 10
+"""About ten sheets of 70 g/m² office paper make a millimetre: a box's capacity."""
+
+
+@dataclass(frozen=True)
+class BoxSize:
+    """The archive box ([boxes]; DA/T 22-2015: 310 mm × 220 mm, 20, 30, 40 or 50 mm
+    thick): the labels are drawn to it and the catalog fills it."""
+
+    height_mm: int = 310
+    width_mm: int = 220
+    thickness_mm: int = 20
+
+    @property
+    def sheets(self) -> int:
+        return self.thickness_mm * SHEETS_PER_MM
+
+
 @dataclass(frozen=True)
 class Scheme:
     types: dict[str, DocType]
@@ -40,6 +58,7 @@ class Scheme:
     measures: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Help-measure categories and the wordings that name them ([measures]), so that the
     audit matches measures by category rather than by string (archive.measures)."""
+    box: BoxSize = field(default_factory=BoxSize)
 
     def type(self, code: str) -> DocType:
         try:
@@ -97,9 +116,9 @@ def parse_scheme(path: Path) -> Scheme:
                 )
             ),
             measures={
-                category: tuple(wordings)
-                for category, wordings in data.get("measures", {}).items()
+                category: tuple(wordings) for category, wordings in data.get("measures", {}).items()
             },
+            box=_box(path, data.get("boxes", {})),
         )
     except KeyError as exc:
         raise InputError(f"{path}: 分类方案缺少字段 {exc}") from exc
@@ -107,6 +126,16 @@ def parse_scheme(path: Path) -> Scheme:
     if unknown:
         raise InputError(f"{path}: 必备文件中有未定义的类型 {sorted(unknown)}")
     return scheme
+
+
+def _box(path: Path, spec: dict[str, object]) -> BoxSize:
+    values = {}
+    for name in ("height_mm", "width_mm", "thickness_mm"):
+        value = spec.get(name, getattr(BoxSize, name))
+        if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 500:
+            raise InputError(f"{path}: [boxes] {name} 应为 5—500 之间的整数(毫米), 实为 {value!r}")
+        values[name] = value
+    return BoxSize(**values)  # type: ignore[arg-type]
 
 
 @cache

@@ -6,42 +6,19 @@ beside the finding behind it, and its findings grouped by household."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
-"""China Standard Time (UTC+8, no daylight saving): how reports show `generated_at`."""
+from dangan.archive.printing import china_time, clean
 
 SEVERITY_NAMES = {"error": "问题", "warning": "提示", "info": "说明"}
 VILLAGE_WIDE = "全村"
-
-# Characters that XML 1.0 (and so XLSX and DOCX) cannot hold; OCR text may carry them.
-# A form feed separates pages in extracted text: it becomes a line break.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
-
-
-def clean(text: Any) -> str:
-    """`text` as a string every format can hold."""
-    return _CONTROL.sub("", str(text).replace("\x0c", "\n"))
 
 
 def points(value: float) -> str:
     """86.0 → "86", 0.5 → "0.5"."""
     return f"{value:g}"
-
-
-def china_time(generated_at: str) -> str:
-    """ "2021-06-01T06:30:05+00:00" → "2021-06-01 14:30:05 北京时间"."""
-    try:
-        moment = dt.datetime.fromisoformat(generated_at)
-    except ValueError:
-        return clean(generated_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} 北京时间"
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ with its findings under an autofilter and, below them, its score and deductions.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from dangan.archive.print_xlsx import header, print_setup, put, sheet_title
 from dangan.audit.report_content import VILLAGE_WIDE, Chapter, Content, arrange
 
 if TYPE_CHECKING:
@@ -24,50 +24,11 @@ FINDING_COLUMNS = (
 # under the findings' columns: rule under rule, household under household, text under text
 DEDUCTION_COLUMNS = ("序号", "规则", "扣分", "户编号", "说明", "扣分项", "所据发现序号")
 
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_title(chapter: Chapter, taken: set[str]) -> str:
-    """ "003 白沙村": at most 31 characters, none that Excel forbids, unique."""
-    base = _SHEET_FORBIDDEN.sub("_", chapter.title)[:31].strip("'") or chapter.code
-    title, n = base, 2
-    while title in taken or title == "汇总":
-        suffix = f"({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(title)
-    return title
-
-
-def _put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
-    """One cell; text is always text, never a formula (an OCR'd "=" stays as read)."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
-def _header(ws: Worksheet, row: int, names: tuple[str, ...]) -> None:
-    from openpyxl.styles import Font, PatternFill
-
-    for column, name in enumerate(names, 1):
-        cell = _put(ws, row, column, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDDDDD")
-
-
-def _print_setup(ws: Worksheet) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
 def _summary(ws: Worksheet, content: Content, titles: dict[str, str]) -> None:
     from openpyxl.styles import Alignment, Font
 
     ws.title = "汇总"
-    _put(ws, 1, 1, content.title).font = Font(bold=True, size=16)
+    put(ws, 1, 1, content.title).font = Font(bold=True, size=16)
     facts = (
         ("生成时间", content.generated),
         ("检查范围", content.scope),
@@ -76,31 +37,31 @@ def _summary(ws: Worksheet, content: Content, titles: dict[str, str]) -> None:
         ("发现", ",".join(f"{name} {n} 条" for name, n in content.summary.items())),
     )
     for row, (name, value) in enumerate(facts, 3):
-        _put(ws, row, 1, name).font = Font(bold=True)
-        _put(ws, row, 2, value).alignment = Alignment(horizontal="left")
+        put(ws, row, 1, name).font = Font(bold=True)
+        put(ws, row, 2, value).alignment = Alignment(horizontal="left")
     row = 3 + len(facts) + 1
-    _header(ws, row, ("村代码", "村名", "得分", "满分", "扣分项", "问题", "提示", "说明"))
+    header(ws, row, ("村代码", "村名", "得分", "满分", "扣分项", "问题", "提示", "说明"))
     for chapter in content.chapters:
         row += 1
-        link = _put(ws, row, 1, chapter.code)
+        link = put(ws, row, 1, chapter.code)
         link.hyperlink = f"#'{titles[chapter.code]}'!A1"
         link.font = Font(color="0000EE", underline="single")
-        _put(ws, row, 2, chapter.name)
-        _put(ws, row, 3, chapter.score)
-        _put(ws, row, 4, chapter.max)
-        _put(ws, row, 5, len(chapter.deductions))
+        put(ws, row, 2, chapter.name)
+        put(ws, row, 3, chapter.score)
+        put(ws, row, 4, chapter.max)
+        put(ws, row, 5, len(chapter.deductions))
         for column, n in enumerate(chapter.counts.values(), 6):
-            _put(ws, row, column, n)
+            put(ws, row, column, n)
     row += 2
-    _header(ws, row, ("规则代码", "规则", "发现数"))
+    header(ws, row, ("规则代码", "规则", "发现数"))
     for rule in content.rules:
         row += 1
-        _put(ws, row, 1, rule.code)
-        _put(ws, row, 2, rule.title)
-        _put(ws, row, 3, rule.findings)
+        put(ws, row, 1, rule.code)
+        put(ws, row, 2, rule.title)
+        put(ws, row, 3, rule.findings)
     for letter, width in zip("ABCDEFGH", (16, 40, 8, 8, 8, 8, 8, 8), strict=True):
         ws.column_dimensions[letter].width = width
-    _print_setup(ws)
+    print_setup(ws)
 
 
 def _village(ws: Worksheet, chapter: Chapter) -> None:
@@ -108,7 +69,7 @@ def _village(ws: Worksheet, chapter: Chapter) -> None:
     from openpyxl.utils import get_column_letter
 
     wrap = Alignment(wrap_text=True, vertical="top")
-    _header(ws, 1, tuple(name for name, _ in FINDING_COLUMNS))
+    header(ws, 1, tuple(name for name, _ in FINDING_COLUMNS))
     row = 1
     for f in chapter.findings:
         row += 1
@@ -122,7 +83,7 @@ def _village(ws: Worksheet, chapter: Chapter) -> None:
             "\n".join(e.excerpt for e in f.evidence),
         )
         for column, value in enumerate(values, 1):
-            _put(ws, row, column, value).alignment = wrap
+            put(ws, row, column, value).alignment = wrap
     last = get_column_letter(len(FINDING_COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{row}"
     ws.freeze_panes = "A2"
@@ -131,12 +92,12 @@ def _village(ws: Worksheet, chapter: Chapter) -> None:
     ws.print_title_rows = "1:1"
 
     row += 2
-    _put(ws, row, 1, "得分").font = Font(bold=True)
-    _put(ws, row, 2, chapter.score_text).font = Font(bold=True)
-    _put(ws, row, 3, "扣分")
-    _put(ws, row, 4, chapter.points_taken)
+    put(ws, row, 1, "得分").font = Font(bold=True)
+    put(ws, row, 2, chapter.score_text).font = Font(bold=True)
+    put(ws, row, 3, "扣分")
+    put(ws, row, 4, chapter.points_taken)
     row += 1
-    _header(ws, row, DEDUCTION_COLUMNS)
+    header(ws, row, DEDUCTION_COLUMNS)
     for d in chapter.deductions:
         row += 1
         values = (
@@ -149,10 +110,10 @@ def _village(ws: Worksheet, chapter: Chapter) -> None:
             d.finding.number if d.finding else None,
         )
         for column, value in enumerate(values, 1):
-            _put(ws, row, column, value).alignment = wrap
+            put(ws, row, column, value).alignment = wrap
     if not chapter.deductions:
-        _put(ws, row + 1, 1, "无扣分")
-    _print_setup(ws)
+        put(ws, row + 1, 1, "无扣分")
+    print_setup(ws)
 
 
 def write_xlsx(report: dict[str, Any], out: BinaryIO) -> None:
@@ -160,8 +121,8 @@ def write_xlsx(report: dict[str, Any], out: BinaryIO) -> None:
 
     content = arrange(report)
     book = Workbook()
-    taken: set[str] = set()
-    titles = {chapter.code: _sheet_title(chapter, taken) for chapter in content.chapters}
+    taken: set[str] = {"汇总"}
+    titles = {ch.code: sheet_title(ch.title, ch.code, taken) for ch in content.chapters}
     _summary(book.active, content, titles)
     for chapter in content.chapters:
         _village(book.create_sheet(titles[chapter.code]), chapter)

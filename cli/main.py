@@ -11,6 +11,8 @@ from dangan.archive.errors import DanganError
 from dangan.cli import (
     audit,
     backup,
+    catalog,
+    check,
     common,
     demo,
     docs,
@@ -21,6 +23,7 @@ from dangan.cli import (
     review,
     roster,
     search,
+    transfer,
     upgrade,
     users,
 )
@@ -38,6 +41,7 @@ app.add_typer(review.app, name="review")
 app.add_typer(users.app, name="user")
 app.add_typer(backup.app, name="backup")
 app.add_typer(retention.app, name="retention")
+app.add_typer(transfer.app, name="transfer")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
 app.command("demo")(demo.demo)
@@ -45,6 +49,8 @@ app.command("search")(search.search)
 app.command("audit")(audit.audit)
 app.command("upgrade")(upgrade.upgrade)
 app.command("fixity")(fixity.fixity)
+app.command("catalog")(catalog.catalog)
+app.command("check")(check.check)
 
 
 @app.callback()

@@ -15,6 +15,24 @@ TypeOpt = Annotated[str | None, typer.Option("--type", help="文件类型代码,
 VillageOpt = Annotated[str | None, typer.Option(help="村代码或村名")]
 HouseholdOpt = Annotated[str | None, typer.Option(help="户编号")]
 YearOpt = Annotated[int | None, typer.Option(help="年度")]
+DateOpt = Annotated[
+    str | None, typer.Option(help="文件日期 YYYY-MM-DD 或 YYYYMMDD(归档要求有日期)")
+]
+
+
+def _date(text: str | None):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from dangan.archive.errors import InputError
+
+    if text is None:
+        return None
+    for form in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            pass
+    raise InputError(f"日期应为 YYYY-MM-DD 或 YYYYMMDD: {text}")
 
 
 @app.command("list")
@@ -63,8 +81,9 @@ def file_(
     village: VillageOpt = None,
     household: HouseholdOpt = None,
     year: YearOpt = None,
+    date: DateOpt = None,
 ) -> None:
-    """确认(或更正)类型、村、户后归档一件待审核文件。"""
+    """确认(或更正)类型、村、户、日期后归档一件待审核文件。"""
     from dangan.archive.filing import review_and_file
     from dangan.archive.queries import get_document
 
@@ -77,10 +96,12 @@ def file_(
             doc,
             arc.scheme,
             actor=ACTOR,
+            store=arc.store,
             doc_type=doc_type,
             village=village_row,
             household=household_row,
             year=year,
+            date=_date(date),
         )
     console.print(f"已归档: 文件 {document_id} → {code}")
 
@@ -108,6 +129,7 @@ def refile_(
             doc,
             arc.scheme,
             actor=ACTOR,
+            store=arc.store,
             reason=reason,
             doc_type=doc_type,
             village=village_row,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dangan.archive import journal
 from dangan.archive.context import Archive
 from dangan.archive.document_facts import read_document_facts
-from dangan.archive.errors import IntegrityFailure
+from dangan.archive.errors import FilingRefused, IntegrityFailure
 from dangan.archive.filing import file_document
 from dangan.archive.models import (
     Document,
@@ -294,7 +294,13 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
         )
         if sure:
             session.flush()
-            file_document(session, doc, scheme, actor=f"worker:{ctx.owner}")
+            try:
+                file_document(
+                    session, doc, scheme, actor=f"worker:{ctx.owner}", store=ctx.arc.store
+                )
+            except FilingRefused as refused:
+                # the four-property checks' results stay recorded; a person decides
+                doc.review_reasons = refused.reasons
 
 
 STEPS: dict[str, Callable[[StepContext, Leased], None]] = {

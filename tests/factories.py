@@ -11,6 +11,21 @@ from dangan.archive.context import Archive
 from dangan.archive.models import Document, Household, StoredFile, Village
 
 
+def pdf_bytes(text: str) -> bytes:
+    """A real one-page PDF, made unique by `text` in its title: it opens and passes the
+    filing checks' format tests."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def stored_file(
     arc: Archive, session: Session, content: bytes, name: str = "scan.pdf"
 ) -> StoredFile:
@@ -56,7 +71,7 @@ def document(
     blob = (
         content
         if content is not None
-        else f"{doc_type}-{year}-{dt.datetime.now().isoformat()}".encode()
+        else pdf_bytes(f"{doc_type}-{year}-{dt.datetime.now().isoformat()}")
     )
     doc = Document(
         file=stored_file(arc, session, blob),

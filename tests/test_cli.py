@@ -89,7 +89,7 @@ def test_docs_list_and_show_json_shape(arc):
                 Page(document=doc, page_no=2, text="帮扶措施"),
             ]
         )
-        file_document(session, doc, arc.scheme, actor="t")
+        file_document(session, doc, arc.scheme, actor="t", store=arc.store)
         other_village = factories.village(session, arc, code="004", name="柳树村")
         factories.document(
             session, arc, village_row=other_village, household_row=None, doc_type="V02"

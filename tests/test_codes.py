@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from dangan.archive.errors import InputError
 from dangan.archive.filing import file_document
 from dangan.archive.models import Document, JournalEvent
 from dangan.archive.scheme import load_scheme
+from dangan.archive.store import ContentStore
 from tests import factories
 
 TEMPLATE = load_scheme().code_template
@@ -46,7 +48,7 @@ def test_filing_numbers_each_group_from_one_without_gaps(arc):
                 session, arc, village_row=v, household_row=h, doc_type="H02", year=2019
             ),
         ]
-        result = [file_document(session, d, scheme, actor="t") for d in made]
+        result = [file_document(session, d, scheme, actor="t", store=arc.store) for d in made]
     assert result == [
         "Z105-FP·2018-Y-003·017-0001",
         "Z105-FP·2018-Y-003·017-0002",
@@ -69,12 +71,14 @@ def test_rolled_back_filing_gives_its_number_back(arc):
         first = factories.document(session, arc, village_row=v, household_row=h).id
         second = factories.document(session, arc, village_row=v, household_row=h).id
     with pytest.raises(RuntimeError), arc.db.write() as session:
-        assert file_document(session, session.get(Document, first), arc.scheme, actor="t").endswith(
-            "0001"
-        )
+        assert file_document(
+            session, session.get(Document, first), arc.scheme, actor="t", store=arc.store
+        ).endswith("0001")
         raise RuntimeError("crash after numbering, before commit")
     with arc.db.write() as session:
-        code = file_document(session, session.get(Document, second), arc.scheme, actor="t")
+        code = file_document(
+            session, session.get(Document, second), arc.scheme, actor="t", store=arc.store
+        )
     assert code.endswith("-0001")
 
 
@@ -83,20 +87,27 @@ def test_filing_refuses_incomplete_items(arc):
         v = factories.village(session, arc)
         doc = factories.document(session, arc, village_row=v, household_row=None, doc_type="H01")
         with pytest.raises(InputError, match="必须指定贫困户"):
-            file_document(session, doc, arc.scheme, actor="t")
+            file_document(session, doc, arc.scheme, actor="t", store=arc.store)
         doc.household = factories.household(session, v)
-        file_document(session, doc, arc.scheme, actor="t")
+        file_document(session, doc, arc.scheme, actor="t", store=arc.store)
         with pytest.raises(InputError, match="已归档"):
-            file_document(session, doc, arc.scheme, actor="t")
+            file_document(session, doc, arc.scheme, actor="t", store=arc.store)
 
 
 def _file_worker(url: str, ids: list[int], home: str, barrier) -> None:  # type: ignore[no-untyped-def]
     db = Database(url)
     scheme = load_scheme()
+    store = ContentStore(Path(home) / "store")
     barrier.wait()
     for doc_id in ids:
         with db.write() as session:
-            file_document(session, session.get(Document, doc_id), scheme, actor=f"worker-{ids[0]}")
+            file_document(
+                session,
+                session.get(Document, doc_id),
+                scheme,
+                actor=f"worker-{ids[0]}",
+                store=store,
+            )
     db.dispose()
 
 

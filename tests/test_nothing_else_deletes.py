@@ -65,7 +65,7 @@ def targets(arc):  # type: ignore[no-untyped-def]
         old.pages = 1
         session.add(Page(document=old, page_no=1, text="帮扶联系卡 2005", engine="test"))
         session.flush()
-        file_document(session, old, arc.scheme, actor="test")
+        file_document(session, old, arc.scheme, actor="test", store=arc.store)
         old_id = old.id
     return world, [world.filed_id, old_id]
 

@@ -35,7 +35,7 @@ def _filed(session, arc, village, household, doc_type, year, text):  # type: ign
     doc.pages = 1
     session.add(Page(document=doc, page_no=1, text=text, confidence=0.9, engine="test"))
     session.flush()
-    file_document(session, doc, arc.scheme, actor="test")
+    file_document(session, doc, arc.scheme, actor="test", store=arc.store)
     return doc
 
 

@@ -72,11 +72,11 @@ def test_refile_moves_to_a_new_code_and_keeps_the_old_one(arc, waiting):
     with arc.db.write() as session:
         doc = session.get(Document, doc_id)
         h17 = doc.village.households[0]
-        first = review_and_file(session, doc, arc.scheme, actor="a", household=h17)
+        first = review_and_file(session, doc, arc.scheme, actor="a", store=arc.store, household=h17)
         # A second item takes 0002 in the same group, so moving the first leaves 0001 retired.
         other = factories.document(session, arc, village_row=doc.village, household_row=h17)
         other.status = "needs_review"
-        review_and_file(session, other, arc.scheme, actor="a")
+        review_and_file(session, other, arc.scheme, actor="a", store=arc.store)
     out = CliRunner().invoke(
         app, ["review", "refile", str(doc_id), "--household", "018", "--reason", "户主认错"]
     )
@@ -99,7 +99,14 @@ def test_refile_needs_a_reason_and_a_filed_item(arc, waiting):
     with arc.db.write() as session:
         doc = session.get(Document, doc_id)
         with pytest.raises(InputError, match="尚未归档"):
-            refile(session, doc, arc.scheme, actor="a", reason="x")
-        review_and_file(session, doc, arc.scheme, actor="a", household=doc.village.households[0])
+            refile(session, doc, arc.scheme, actor="a", store=arc.store, reason="x")
+        review_and_file(
+            session,
+            doc,
+            arc.scheme,
+            actor="a",
+            store=arc.store,
+            household=doc.village.households[0],
+        )
         with pytest.raises(InputError, match="说明原因"):
-            refile(session, doc, arc.scheme, actor="a", reason=" ")
+            refile(session, doc, arc.scheme, actor="a", store=arc.store, reason=" ")

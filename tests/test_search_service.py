@@ -81,7 +81,9 @@ def build_demo(
             if f.doc_type not in MONTHLY or f.date.month in months
         ]
         # One scanned file holding every item (as a feeder scan split into parts).
-        scan = factories.stored_file(arc, session, f"demo-{seed}".encode(), "卷宗扫描.pdf")
+        scan = factories.stored_file(
+            arc, session, factories.pdf_bytes(f"demo-{seed}"), "卷宗扫描.pdf"
+        )
         for n, form in enumerate(forms):
             if form.doc_type in ("H01", "V05") and n % 2 == 0:
                 form = traditional(form)
@@ -101,7 +103,7 @@ def build_demo(
             )
             session.add(doc)
             session.flush()
-            file_document(session, doc, arc.scheme, actor="test")
+            file_document(session, doc, arc.scheme, actor="test", store=arc.store)
             demo.texts[doc.id] = text
             demo.village[doc.id] = form.village_code
             demo.doc_type[doc.id] = form.doc_type
@@ -136,7 +138,7 @@ def add_item(
         doc.title = title
         doc.page_rows = [Page(page_no=1, text=text)]
         if file:
-            file_document(session, doc, arc.scheme, actor="test")
+            file_document(session, doc, arc.scheme, actor="test", store=arc.store)
         doc.status = status
         return doc.id
 

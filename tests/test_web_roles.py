@@ -70,6 +70,11 @@ PAGES = [
     ("GET", "/search?q=申请书", "read", None),
     ("GET", "/audit?village=003", "audit", None),
     ("GET", "/audit/report.xlsx?village=003", "audit", None),
+    ("GET", "/catalog", "catalog", None),
+    ("GET", "/catalog/download?village=003&format=csv", "catalog", None),
+    ("GET", "/catalog/labels.pdf?village=003", "catalog", None),
+    ("GET", "/checks", "checks", None),
+    ("GET", "/transfer", "transfer", None),
     ("GET", "/journal", "journal", None),
     ("GET", "/users", "users", None),
     ("GET", "/account", "account", None),
@@ -88,6 +93,8 @@ PAGES = [
     ("POST", "/retention/lists/1/approve", "retention_approve", {}),
     ("POST", "/retention/lists/1/reject", "retention_approve", {"reason": ""}),
     ("POST", "/retention/lists/1/destroy", "retention_destroy", {}),
+    ("POST", "/checks", "run_checks", {"stage": "nowhen"}),
+    ("POST", "/transfer", "transfer", {"village": "999"}),
 ]
 API = [
     ("GET", "/api/me", "account", None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,6 +30,7 @@ class Placement(BaseModel):
     village: str | None = Field(None, description="村代码或村名", max_length=100)
     household: str | None = Field(None, description="户编号", max_length=20)
     year: int | None = Field(None, description="年度", ge=1949, le=2100)
+    date: dt.date | None = Field(None, description="文件日期(归档要求有日期)")
 
 
 class Refiling(Placement):
@@ -47,10 +49,12 @@ def file_reviewed(
             doc,
             arc.scheme,
             actor=user.username,
+            store=arc.store,
             doc_type=placement.type,
             village=village,
             household=household,
             year=placement.year,
+            date=placement.date,
         )
         if not village_allowed(user, doc.village.code if doc.village else None):
             raise Forbidden("只能归档到您负责的村")
@@ -69,11 +73,13 @@ def refile_item(arc: Archive, user: Account, document_id: int, change: Refiling)
             doc,
             arc.scheme,
             actor=user.username,
+            store=arc.store,
             reason=change.reason,
             doc_type=change.type,
             village=village,
             household=household,
             year=change.year,
+            date=change.date,
         )
         if not village_allowed(user, doc.village.code if doc.village else None):
             raise Forbidden("只能改档到您负责的村")

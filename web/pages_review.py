@@ -126,6 +126,7 @@ def confirm(
     village: Annotated[str, Form()] = "",
     household: Annotated[str, Form()] = "",
     year: Annotated[str, Form()] = "",
+    date: Annotated[str, Form()] = "",
 ) -> Response:
     arc = get_archive(request)
     ids = _queue_ids(request, user)
@@ -135,6 +136,7 @@ def confirm(
             village=village.strip() or None,
             household=household.strip() or None,
             year=int(year) if year.strip().isdigit() else None,
+            date=date.strip() or None,
         )
         file_reviewed(arc, user, document_id, placement)
         reindex(request, [document_id])

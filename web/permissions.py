@@ -28,6 +28,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "users": frozenset({"admin"}),
     "account": frozenset({"admin", "archivist", "inspector", "auditor"}),
     "audit": frozenset({"admin", "archivist", "inspector", "auditor"}),
+    "catalog": frozenset({"admin", "archivist", "inspector", "auditor"}),
+    "checks": frozenset({"admin", "archivist", "inspector", "auditor"}),
+    "run_checks": frozenset({"admin", "archivist"}),
+    "transfer": frozenset({"admin"}),
     # Seeing ID numbers unmasked, in metadata and in extracted text.
     "full_id": frozenset({"admin", "archivist"}),
     # 保管期限, holds, disposal and fixity: the roles are set where the steps are.
@@ -44,6 +48,10 @@ ACTION_NAMES: dict[str, str] = {
     "users": "管理用户",
     "account": "管理本人账户",
     "audit": "档案检查",
+    "catalog": "下载目录",
+    "checks": "查看四性检测",
+    "run_checks": "运行四性检测",
+    "transfer": "移交",
     "full_id": "查看完整身份证号",
     **STEP_NAMES,
 }

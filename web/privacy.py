@@ -124,6 +124,13 @@ class ReadJournal:
         )
         return True
 
+    def record_catalog(
+        self, arc: Archive, user: Account, what: str, scope: str, items: int
+    ) -> None:
+        """Journal `user` downloading a catalog or box labels (action "catalog.read"):
+        they name every household head in their scope."""
+        _journal(arc, user, "catalog.read", "catalog", scope, {"what": what, "items": items})
+
     def record_household(self, arc: Archive, user: Account, household: Household) -> bool:
         """Journal a view of a household's file (its roster data: name, ID number)."""
         key = (

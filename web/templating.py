@@ -32,6 +32,9 @@ MENU: tuple[tuple[str, str, str], ...] = (
     ("/search", "检索", "read"),
     ("/audit", "档案检查", "audit"),
     ("/retention", "保管与销毁", "retention"),
+    ("/catalog", "目录", "catalog"),
+    ("/checks", "四性检测", "checks"),
+    ("/transfer", "移交", "transfer"),
     ("/journal", "操作日志", "journal"),
     ("/users", "用户管理", "users"),
 )

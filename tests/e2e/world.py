@@ -77,7 +77,7 @@ def _doc(session, arc, village, household, doc_type, text, status="filed"):  # t
     session.add(Page(document=doc, page_no=1, text=text, confidence=0.9, engine="test"))
     session.flush()
     if status == "filed":
-        file_document(session, doc, arc.scheme, actor="test")
+        file_document(session, doc, arc.scheme, actor="test", store=arc.store)
     else:
         doc.status = status
         doc.review_reasons = ["未能确定所属贫困户"]
