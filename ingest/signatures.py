@@ -40,6 +40,9 @@ BARE = re.compile(rf"(?:{_SIGNERS})?{_ASKS}")
 """A line that is nothing but a field's label, its colon lost (OCR drops a colon above
 the line to sign on): a field when no text stands under it and no other column's name
 beside it (a table's column heading has both)."""
+LAST = re.compile(rf"(?:{_SIGNERS}){_ASKS}\s*$")
+"""A label ending a line that holds other signature fields: the last field, its colon
+lost and nothing signed after it (a table's heading row holds no other field)."""
 SIGNED_AFTER = re.compile(rf"(?:{_SIGNERS}){_ASKS}(?=[\u4e00-\u9fff])")
 """A label run into the name signed after it, the colon lost (帮扶责任人签字王德兴). What
 follows may also be prose (本人签字确认): either way the field holds ink, so this can
@@ -176,6 +179,9 @@ def _labels(line: TextLine, lines: Sequence[TextLine]) -> list[re.Match[str]]:
     a bare label with nothing written under it."""
     found = [*LABEL.finditer(line.text), *SIGNED_AFTER.finditer(line.text)]
     if found:
+        last = LAST.search(line.text)
+        if last and all(m.end() <= last.start() for m in found):
+            found.append(last)  # 帮扶责任人签字王德兴户主签字: the colon lost, nothing signed
         return sorted(found, key=lambda m: m.start())
     bare = BARE.fullmatch(line.text)
     if bare is None:

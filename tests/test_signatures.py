@@ -85,3 +85,18 @@ def test_a_tables_column_headed_for_signatures_is_not_a_field(tmp_path: Path) ->
     for row, year in enumerate(("2016年", "2017年"), start=2):
         draw.text((MARGIN, MARGIN + row * STEP + 30), year, font=font, fill=(20, 20, 20))
     assert fields(tmp_path, image) == []
+
+
+def test_a_last_field_whose_colon_ocr_lost_is_still_judged() -> None:
+    from dangan.ingest.ocr.layout import TextLine
+    from dangan.ingest.signatures import find_fields
+
+    # OCR read "帮扶责任人签字：刘国福  贫困户签字：" as one line without its colons; the
+    # name signed after the first label is ink, nothing follows the second
+    line = TextLine("帮扶责任人签字刘国福贫困户签字", 100, 100, 1600, 160)
+    image = Image.new("L", (2400, 400), 255)
+    ImageDraw.Draw(image).rectangle((800, 110, 1000, 150), fill=0)  # 刘国福, signed
+    found = [(f.label, f.signed) for f in find_fields([line], image)]
+    assert found == [("帮扶责任人签字", True), ("贫困户签字", False)]
+    heading = TextLine("年度人均纯收入是否脱贫户主签字", 100, 100, 1600, 160)
+    assert find_fields([heading], image) == []
