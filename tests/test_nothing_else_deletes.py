@@ -60,7 +60,6 @@ def targets(arc):  # type: ignore[no-untyped-def]
             household_row=h17,
             doc_type="H12",
             year=2005,
-            content=b"%PDF-1.4 contact card 2005",
         )
         old.pages = 1
         session.add(Page(document=old, page_no=1, text="帮扶联系卡 2005", engine="test"))
