@@ -91,6 +91,7 @@ def file_parts(arc: Archive, parts: Iterable[dict[str, Any]]) -> int:
             list(enumerate(text, start=1)),
             day.year if day else None,
             arc.scheme.measures,
+            ocr=False,  # the generator's own text, as a typed file's text layer gives it
         )
         digest = hashlib.sha256(f"{part['path']}#{count}".encode()).hexdigest()
         files.append({"id": count, "sha256": digest, "size": 1, "original_name": part["path"]})
@@ -111,7 +112,8 @@ def file_parts(arc: Archive, parts: Iterable[dict[str, Any]]) -> int:
             }
         )
         pages.extend(
-            {"document_id": count, "page_no": i + 1, "text": t} for i, t in enumerate(text)
+            {"document_id": count, "page_no": i + 1, "text": t, "engine": "text"}
+            for i, t in enumerate(text)
         )
         if len(pages) >= 20_000:
             flush()
