@@ -53,10 +53,10 @@ def _resend(home: str | None, stop: threading.Event) -> None:
         arc.close()
 
 
-def _dispatcher_main(home: str | None, stop: threading.Event) -> None:
+def _dispatcher_main(home: str | None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        _resend(home, stop)
+        _resend(home, threading.Event())
 
 
 def run(home: str | None, queues: list[str] | None, processes: int | None) -> None:
@@ -68,10 +68,9 @@ def run(home: str | None, queues: list[str] | None, processes: int | None) -> No
         raise InputError(f"未知的队列 {'、'.join(unknown)}; 可选: {'、'.join(QUEUES)}")
     if home:
         os.environ["DANGAN_HOME"] = home  # the worker processes open the archive from it
-    # Spawned, not a thread: Celery forks its worker processes from this one.
-    ctx = mp.get_context("spawn")
-    stop = ctx.Event()
-    dispatcher = ctx.Process(target=_dispatcher_main, args=(home, stop), daemon=True)
+    # Spawned, not a thread: Celery forks its worker processes from this one. It is
+    # ended by a signal (an inbox file half received is received again next time).
+    dispatcher = mp.get_context("spawn").Process(target=_dispatcher_main, args=(home,), daemon=True)
     dispatcher.start()
     argv = [
         "worker",
@@ -86,5 +85,5 @@ def run(home: str | None, queues: list[str] | None, processes: int | None) -> No
     try:
         app.worker_main(argv)
     finally:
-        stop.set()
+        dispatcher.terminate()
         dispatcher.join(10)
