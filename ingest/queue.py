@@ -5,7 +5,8 @@ outside any transaction, and commits the results together with `done` only while
 it still holds the lease. A killed worker's lease expires and another worker runs
 the step again; since results and completion commit together, a step takes effect
 once. PostgreSQL workers skip rows another worker has locked; SQLite serialises
-writers, which is enough for one office PC.
+writers, which is enough for one office PC. A Celery worker (`ingest.celery_app`)
+leases the one job its message names (`lease_job`).
 """
 
 from __future__ import annotations
@@ -65,13 +66,17 @@ def enqueue(
     )
     session.add(job)
     session.flush()
+    _announce(session, job)
+    return job
+
+
+def _announce(session: Session, job: Job) -> None:
+    """With a broker, Celery carries "run job N" to a worker once this transaction
+    commits; the row stays the work itself. Imported here: without a broker, no Celery."""
     if load_settings().broker_url:
-        # Celery carries "run job N" to a worker once this transaction commits; the
-        # row stays the work itself. Imported here: without a broker, no Celery.
         from dangan.ingest import celery_app
 
         celery_app.send_after_commit(session, job.id, job.queue)
-    return job
 
 
 def _runnable(now: dt.datetime) -> ColumnElement[bool]:
@@ -200,6 +205,7 @@ def give_up_or_retry(db: Database, job_id: int, owner: str, error: str, *, retry
         else:
             job.status, job.last_error = "pending", error
             job.lease_owner = job.lease_expires_at = None
+            _announce(session, job)
         return final
 
 

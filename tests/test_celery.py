@@ -223,3 +223,20 @@ def test_a_worker_killed_mid_ocr_task_loses_nothing_and_duplicates_nothing(
             assert len(events) == 1, action
     assert _indexed_ids(arc) == [got.document_id]
     _journal_verifies()
+
+
+def test_a_celery_worker_serves_the_inbox(arc, broker, tmp_path):
+    inbox = arc.settings.home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    with celery_workers(tmp_path, ["ocr", "classify", "index"]):
+        (inbox / "scan.pdf").write_bytes(image_pdf(FOUR_PAGES[:1]))
+        wait_until(
+            lambda: _settled(arc) and list((inbox / "已导入").rglob("scan.pdf")),
+            300,
+            "the inbox scan to be received and read",
+        )
+    with arc.db.read() as session:
+        docs = session.scalars(select(Document)).all()
+    assert [(d.status, d.file.original_name) for d in docs] == [("needs_review", "scan.pdf")]
+    assert not (inbox / "scan.pdf").exists()
+    assert _indexed_ids(arc) == [docs[0].id]
