@@ -170,6 +170,7 @@ def worker(
     if arc.settings.broker_url:
         from dangan.ingest import celery_worker
 
+        celery_worker.check_queues(queue_names)
         console.print(f"Celery 工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")
         arc.close()
         celery_worker.run(home(), queue_names, processes)

@@ -13,6 +13,7 @@ import threading
 import time
 
 from dangan.archive.context import open_archive
+from dangan.archive.errors import InputError
 from dangan.ingest import queue
 from dangan.ingest.celery_app import QUEUES, app, send_jobs
 from dangan.ingest.inbox import InboxWatcher
@@ -59,13 +60,16 @@ def _dispatcher_main(home: str | None) -> None:
         _resend(home, threading.Event())
 
 
-def run(home: str | None, queues: list[str] | None, processes: int | None) -> None:
-    """Run a Celery worker until it is stopped (Ctrl+C, SIGTERM)."""
+def check_queues(queues: list[str] | None) -> None:
+    """Refuse a queue name Celery would silently wait on forever."""
     unknown = sorted(set(queues or ()) - set(QUEUES))
     if unknown:
-        from dangan.archive.errors import InputError
-
         raise InputError(f"未知的队列 {'、'.join(unknown)}; 可选: {'、'.join(QUEUES)}")
+
+
+def run(home: str | None, queues: list[str] | None, processes: int | None) -> None:
+    """Run a Celery worker until it is stopped (Ctrl+C, SIGTERM)."""
+    check_queues(queues)
     if home:
         os.environ["DANGAN_HOME"] = home  # the worker processes open the archive from it
     # Spawned, not a thread: Celery forks its worker processes from this one. It is

@@ -236,7 +236,7 @@ def test_a_celery_worker_serves_the_inbox(arc, broker, tmp_path):
             "the inbox scan to be received and read",
         )
     with arc.db.read() as session:
-        docs = session.scalars(select(Document)).all()
-    assert [(d.status, d.file.original_name) for d in docs] == [("needs_review", "scan.pdf")]
+        docs = [(d.id, d.status, d.file.original_name) for d in session.scalars(select(Document))]
+    assert [(status, name) for _, status, name in docs] == [("needs_review", "scan.pdf")]
     assert not (inbox / "scan.pdf").exists()
-    assert _indexed_ids(arc) == [docs[0].id]
+    assert _indexed_ids(arc) == [docs[0][0]]
