@@ -161,24 +161,38 @@ def worker(
     processes: Annotated[int | None, typer.Option(help="工作进程数(默认每核一个)")] = None,
     queue_names: Annotated[list[str] | None, typer.Option("--queue", help="只处理这些队列")] = None,
 ) -> None:
-    """运行后台处理进程(识别、分类、归档), Ctrl+C 退出。"""
+    """运行后台处理进程(识别、分类、归档), Ctrl+C 退出。
+
+    设置了 DANGAN_BROKER_URL 时以 Celery 工作进程运行(队列: ocr、classify、index、maintenance)。"""
     from dangan.ingest.inbox import InboxWatcher, inbox_dir
+
+    arc = archive()
+    if arc.settings.broker_url:
+        from dangan.ingest import celery_worker
+
+        celery_worker.check_queues(queue_names)
+        console.print(f"Celery 工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")
+        arc.close()
+        celery_worker.run(home(), queue_names, processes)
+        return
+
     from dangan.ingest.worker import WorkerPool, work
 
-    if processes == 1:
-        console.print("工作进程已启动 (Ctrl+C 退出)")
-        work(home(), queues=queue_names)
-        return
-    arc = archive()
     stop = threading.Event()
     InboxWatcher(arc).start_thread(stop)
-    pool = WorkerPool(home(), processes=processes, queues=queue_names).start()
-    console.print(f"{pool.size} 个工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")
     try:
-        while pool.alive():
-            time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("正在停止…")
+        if processes == 1:
+            console.print(f"工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")
+            work(home(), queues=queue_names)
+            return
+        pool = WorkerPool(home(), processes=processes, queues=queue_names).start()
+        console.print(f"{pool.size} 个工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")
+        try:
+            while pool.alive():
+                time.sleep(1)
+        except KeyboardInterrupt:
+            console.print("正在停止…")
+        finally:
+            pool.stop()
     finally:
         stop.set()
-        pool.stop()

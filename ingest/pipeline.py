@@ -1,5 +1,9 @@
 """The pipeline's named steps. Each takes a leased job and commits its results
-together with the job's completion, so running a step twice has one effect."""
+together with the job's completion, so running a step twice has one effect.
+
+extract (queue `ocr`) → classify (queue `classify`) → index (queue `index`). The
+same functions run in the in-process pool (`ingest.worker`) and in Celery workers
+(`ingest.tasks`)."""
 
 from __future__ import annotations
 
@@ -35,8 +39,10 @@ from dangan.ingest.ocr.vocabulary import Vocabulary
 from dangan.ingest.queue import Leased, enqueue, finish, report_progress
 from dangan.ingest.split import split_points
 from dangan.ingest.typemodel import TypeModel
+from dangan.search.service import index_changed
 
 CLASSIFY_STEP = "classify"
+INDEX_STEP = "index"
 MODEL_REFRESH_SECONDS = 300
 
 
@@ -284,6 +290,7 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
         sure = decision.confidence >= THRESHOLD and not decision.reasons
         doc.review_reasons = [] if sure else decision.reasons or ["把握不足, 请人工确认"]
         doc.status = "needs_review"
+        enqueue(session, INDEX_STEP, document_id=doc.id, queue=INDEX_STEP)
         journal.record(
             session,
             actor=f"worker:{ctx.owner}",
@@ -303,7 +310,18 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
                 doc.review_reasons = refused.reasons
 
 
+def index_step(ctx: StepContext, job: Leased) -> None:
+    """Put the item, as it now stands, in the search index. Writing it again replaces
+    it, so a repeated step still leaves the item in the index once. When another process
+    holds the index writer (`dangan serve`), that process's catch-up takes the item."""
+    assert job.document_id is not None
+    index_changed(ctx.arc, [job.document_id])
+    with ctx.arc.db.write() as session:
+        finish(session, job.id, ctx.owner)
+
+
 STEPS: dict[str, Callable[[StepContext, Leased], None]] = {
     "extract": extract_step,
     CLASSIFY_STEP: classify_step,
+    INDEX_STEP: index_step,
 }

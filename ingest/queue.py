@@ -5,19 +5,23 @@ outside any transaction, and commits the results together with `done` only while
 it still holds the lease. A killed worker's lease expires and another worker runs
 the step again; since results and completion commit together, a step takes effect
 once. PostgreSQL workers skip rows another worker has locked; SQLite serialises
-writers, which is enough for one office PC.
+writers, which is enough for one office PC. A Celery worker (`ingest.celery_app`)
+leases the one job its message names (`lease_job`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from dangan.archive.config import load_settings
 from dangan.archive.db import Database
 from dangan.archive.models import Document, Job, utcnow
 
@@ -62,7 +66,37 @@ def enqueue(
     )
     session.add(job)
     session.flush()
+    _announce(session, job)
     return job
+
+
+def _announce(session: Session, job: Job) -> None:
+    """With a broker, Celery carries "run job N" to a worker once this transaction
+    commits; the row stays the work itself. Imported here: without a broker, no Celery."""
+    if load_settings().broker_url:
+        from dangan.ingest import celery_app
+
+        celery_app.send_after_commit(session, job.id, job.queue)
+
+
+def _runnable(now: dt.datetime) -> ColumnElement[bool]:
+    """Pending, or leased with its lease expired."""
+    return or_(
+        Job.status == "pending",
+        (Job.status == "leased") & (Job.lease_expires_at < now),
+    )
+
+
+def _grant(job: Job, owner: str, now: dt.datetime) -> Leased:
+    job.status = "leased"
+    job.lease_owner = owner
+    job.lease_expires_at = now + lease_duration()
+    job.attempts += 1
+    job.progress_done = 0
+    return Leased(job.id, job.document_id, job.step, job.attempts, dict(job.payload or {}))
+
+
+GAVE_UP = "处理过程反复中断(工作进程崩溃或被终止), 已停止重试"
 
 
 def lease(db: Database, owner: str, queues: list[str] | None = None) -> Leased | None:
@@ -71,12 +105,7 @@ def lease(db: Database, owner: str, queues: list[str] | None = None) -> Leased |
     with db.write() as session:
         query = (
             select(Job)
-            .where(
-                or_(
-                    Job.status == "pending",
-                    (Job.status == "leased") & (Job.lease_expires_at < now),
-                )
-            )
+            .where(_runnable(now))
             # Quick steps first: a filed item should not wait behind every page of OCR.
             .order_by(case((Job.queue == SLOW_QUEUE, 1), else_=0), Job.id)
             .limit(1)
@@ -87,16 +116,53 @@ def lease(db: Database, owner: str, queues: list[str] | None = None) -> Leased |
         job = session.scalar(query)
         while job is not None and job.attempts >= job.max_attempts:
             # Its last allowed attempt died mid-step (a crash, a kill): stop retrying.
-            _give_up(session, job, "处理过程反复中断(工作进程崩溃或被终止), 已停止重试")
+            _give_up(session, job, GAVE_UP)
             job = session.scalar(query)
         if job is None:
             return None
-        job.status = "leased"
-        job.lease_owner = owner
-        job.lease_expires_at = now + lease_duration()
-        job.attempts += 1
-        job.progress_done = 0
-        return Leased(job.id, job.document_id, job.step, job.attempts, dict(job.payload or {}))
+        return _grant(job, owner, now)
+
+
+def lease_job(db: Database, owner: str, job_id: int) -> Leased | None:
+    """Take job `job_id` if it is runnable (a message named it): None when it is done,
+    failed, or leased by a worker that is alive. A lease held by a process of this
+    machine that no longer exists (killed mid-step) is taken over at once; one held
+    on another machine is waited out."""
+    now = utcnow()
+    with db.write() as session:
+        job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+        if job is None or job.status not in ("pending", "leased"):
+            return None
+        held = job.status == "leased" and (job.lease_expires_at or now) >= now
+        if held and not _owner_gone(job.lease_owner):
+            return None
+        if job.attempts >= job.max_attempts:
+            _give_up(session, job, GAVE_UP)
+            return None
+        return _grant(job, owner, now)
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """Whether `owner` ("host:pid") names a process of this machine that has ended."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def runnable_jobs(db: Database) -> list[tuple[int, str]]:
+    """(id, queue) of every job a worker could take now, oldest first."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Job.id, Job.queue).where(_runnable(utcnow())).order_by(Job.id)
+        ).all()
+    return [(r.id, r.queue) for r in rows]
 
 
 def _give_up(session: Session, job: Job, error: str) -> None:
@@ -139,6 +205,7 @@ def give_up_or_retry(db: Database, job_id: int, owner: str, error: str, *, retry
         else:
             job.status, job.last_error = "pending", error
             job.lease_owner = job.lease_expires_at = None
+            _announce(session, job)
         return final
 
 

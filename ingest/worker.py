@@ -45,6 +45,22 @@ def run_one(ctx: StepContext, queues: list[str] | None) -> bool:
     job = queue.lease(ctx.arc.db, ctx.owner, queues)
     if job is None:
         return False
+    run_leased(ctx, job)
+    return True
+
+
+def run_job(ctx: StepContext, job_id: int) -> bool:
+    """Lease and run job `job_id` (a Celery message named it); False when it was not
+    runnable: done already, or in the hands of a live worker."""
+    job = queue.lease_job(ctx.arc.db, ctx.owner, job_id)
+    if job is None:
+        return False
+    run_leased(ctx, job)
+    return True
+
+
+def run_leased(ctx: StepContext, job: queue.Leased) -> None:
+    """Run a leased job's step and record how it ended."""
     step = STEPS.get(job.step)
     try:
         if step is None:
@@ -60,7 +76,16 @@ def run_one(ctx: StepContext, queues: list[str] | None) -> bool:
         queue.give_up_or_retry(
             ctx.arc.db, job.id, ctx.owner, f"内部错误: {type(exc).__name__}: {exc}", retry=True
         )
-    return True
+
+
+def step_context(home: str | Path | None, engine: str | None = None) -> StepContext:
+    """What a worker process runs steps with: its archive, lease owner name and OCR engine."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    return StepContext(
+        arc=open_archive(home),
+        owner=owner_name(),
+        engine=get_engine(engine or os.environ.get("DANGAN_OCR_ENGINE", "tesseract")),
+    )
 
 
 def work(
@@ -75,13 +100,7 @@ def work(
     """The loop one worker process runs. Idle, it looks for work every `poll_seconds`:
     an upload is picked up at once (a 1 s poll added about half a second to every
     batch), and the lease query is one indexed lookup."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    arc = open_archive(home)
-    ctx = StepContext(
-        arc=arc,
-        owner=owner_name(),
-        engine=get_engine(engine or os.environ.get("DANGAN_OCR_ENGINE", "tesseract")),
-    )
+    ctx = step_context(home, engine)
     try:
         while not should_stop():
             if run_one(ctx, queues):
@@ -90,7 +109,7 @@ def work(
                 return
             time.sleep(poll_seconds)
     finally:
-        arc.close()
+        ctx.arc.close()
 
 
 def _process_main(

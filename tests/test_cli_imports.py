@@ -12,6 +12,7 @@ import pytest
 HEAVY = (
     *("fastapi", "cv2", "sklearn", "tesserocr", "tantivy", "alembic"),
     *("weasyprint", "openpyxl", "docx"),  # the audit's written reports
+    *("celery", "redis"),  # the county's task queue, only with DANGAN_BROKER_URL
 )
 
 

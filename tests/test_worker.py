@@ -150,3 +150,28 @@ def test_the_engine_mends_towards_the_roster_and_learns_a_new_household(arc):
         household(session, village(session, arc, "009", "青石村"), "001", "赵铁柱")
     _refresh_vocabulary(ctx)
     assert ctx.engine.vocabulary.mend("户主赵铁桂", doubt) == "户主赵铁柱"
+
+
+def _received_from_inbox(arc, inbox: Path) -> bool:  # type: ignore[no-untyped-def]
+    with arc.db.read() as session:
+        statuses = session.scalars(select(Document.status)).all()
+    moved = list((inbox / "已导入").rglob("scan.pdf"))
+    return statuses == ["needs_review"] and len(moved) == 1 and not (inbox / "scan.pdf").exists()
+
+
+def test_a_single_worker_process_serves_the_inbox(arc):
+    inbox = arc.settings.home / "inbox"
+    exe = Path(sys.executable).with_name("dangan")
+    worker = subprocess.Popen(
+        [str(exe), "worker", "--processes", "1"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / "scan.pdf").write_bytes(image_pdf(FORM[:1]))
+        wait_until(lambda: _received_from_inbox(arc, inbox), 120, "the inbox scan to be read")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)

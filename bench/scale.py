@@ -1,0 +1,250 @@
+"""The pipeline on Celery against the in-process worker pool, on the same pages.
+
+    .venv/bin/python bench/scale.py [--pages 12] [--seed 2018] [--write-docs]
+
+Throughput: `--pages` single-page scans from a demo township (1 village, 3 households), received into a fresh
+archive (SQLite, its roster imported first) and run to the end (extract, classify,
+index) by the in-process pool with 1 and 2 processes, then by 1 and 2 Celery workers
+(`dangan worker --processes 1` each, all queues) on a redis-server started on loopback.
+Workers are started and warm (one text PDF through first) before the clock starts; the
+time is from the first upload to the last item decided. Pages per minute.
+
+Classify latency while OCR is saturated: every page is uploaded at once, so the OCR
+backlog is as long as it gets, and each item's classify step is timed from its job's
+creation (its page read) to its journal event (the step done): waiting plus the step.
+The pool (2 processes, quick steps leased first) against Celery with its queues apart
+(one worker on `ocr`, one on `classify` and `index`), 2 processes each way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.report import record  # noqa: E402
+from dangan.archive.context import Archive, init_archive  # noqa: E402
+from dangan.archive.models import Document, Job, JournalEvent  # noqa: E402
+from dangan.archive.roster import import_roster  # noqa: E402
+from dangan.demo.build import build_township  # noqa: E402
+from dangan.ingest.receive import receive_stream  # noqa: E402
+from dangan.ingest.worker import WorkerPool  # noqa: E402
+
+DANGAN = Path(sys.executable).with_name("dangan")
+ALL = ["ocr", "classify", "index", "maintenance"]
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tempfile.mkdtemp(prefix="dangan-bench-redis-")
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", folder]
+    proc = subprocess.Popen(
+        [*args, "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
+            if ping.stdout.strip() == b"PONG":
+                break
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _open_jobs(arc: Archive) -> int:
+    with arc.db.read() as session:
+        return session.scalar(
+            select(func.count()).select_from(Job).where(Job.status.in_(("pending", "leased")))
+        )
+
+
+def _until_done(arc: Archive) -> None:
+    while _open_jobs(arc):
+        time.sleep(0.1)
+
+
+def fresh_archive(corpus: Path, truth: dict, name: str) -> Archive:
+    home = Path(tempfile.mkdtemp(prefix=f"dangan-bench-scale-{name}-"))
+    arc, _ = init_archive(
+        home, fonds=truth["township"]["fonds"], township=truth["township"]["name"]
+    )
+    with arc.db.write() as session:
+        import_roster(session, arc.township(session), corpus / "roster.xlsx", actor="bench")
+    return arc
+
+
+@contextmanager
+def pool(arc: Archive, processes: int) -> Iterator[None]:
+    workers = WorkerPool(arc.settings.home, processes=processes).start()
+    try:
+        yield
+    finally:
+        workers.stop()
+
+
+@contextmanager
+def celery(arc: Archive, broker: str, queue_sets: list[list[str]]) -> Iterator[None]:
+    env = {**os.environ, "DANGAN_HOME": str(arc.settings.home), "DANGAN_BROKER_URL": broker}
+    subprocess.run(["redis-cli", "-u", broker, "flushall"], capture_output=True, check=True)
+    os.environ["DANGAN_BROKER_URL"] = broker  # uploads send "run job N"
+    procs = [
+        subprocess.Popen(
+            [str(DANGAN), "worker", "--processes", "1", *[f"--queue={q}" for q in queues]],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for queues in queue_sets
+    ]
+    try:
+        yield
+    finally:
+        del os.environ["DANGAN_BROKER_URL"]
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(60)
+
+
+def run(
+    corpus: Path, truth: dict, files: list[dict], name: str, workers: Callable
+) -> tuple[float, list[float]]:
+    """(seconds from first upload to last job done, classify latencies in seconds)."""
+    arc = fresh_archive(corpus, truth, name)
+    warm = next(e for e in truth["files"] if e["form"] == "pdf_text")
+    try:
+        with workers(arc):
+            with (corpus / warm["path"]).open("rb") as fh:
+                receive_stream(arc, fh, "warm-up.pdf", actor="bench")
+            _until_done(arc)
+            started = time.monotonic()
+            for entry in files:
+                with (corpus / entry["path"]).open("rb") as fh:
+                    receive_stream(arc, fh, entry["path"], actor="bench")
+            _until_done(arc)
+            seconds = time.monotonic() - started
+        with arc.db.read() as session:
+            created = dict(
+                session.execute(
+                    select(Job.document_id, Job.created_at).where(Job.step == "classify")
+                ).all()
+            )
+            events = session.execute(
+                select(JournalEvent.entity_id, JournalEvent.at).where(
+                    JournalEvent.action == "document.classify"
+                )
+            ).all()
+            failed = session.scalar(
+                select(func.count()).select_from(Document).where(Document.status == "failed")
+            )
+        assert failed == 0, f"{name}: {failed} item(s) failed"
+        latencies = [(at - created[int(i)]).total_seconds() for i, at in events]
+        return seconds, latencies[1:]  # the warm-up item is not timed
+    finally:
+        arc.close()
+        shutil.rmtree(arc.settings.home, ignore_errors=True)
+
+
+def p95(values: list[float]) -> float:
+    return (
+        statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=12, help="single-page scans to read")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md")
+    args = parser.parse_args()
+    if shutil.which("redis-server") is None:
+        sys.exit("redis-server is not installed (make system)")
+    os.environ.pop("DANGAN_DATABASE_URL", None)
+    os.environ.pop("DANGAN_BROKER_URL", None)
+    corpus = Path(tempfile.gettempdir()) / f"dangan-bench-corpus-{args.seed}-1x3"
+    if not (corpus / "ground_truth.json").exists():
+        build_township(corpus, args.seed, 1, 3)
+    truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
+    scans = [f for f in truth["files"] if f["form"] == "scan" and f["pages"] == 1]
+    step = max(1, len(scans) // args.pages)
+    files = scans[::step][: args.pages]
+    pages = len(files)
+
+    rows, latency = [], {}
+    with redis_server() as broker:
+        runs: list[tuple[str, Callable]] = [
+            ("in-process pool, 1 process", lambda a: pool(a, 1)),
+            ("Celery, 1 worker", lambda a: celery(a, broker, [ALL])),
+            ("in-process pool, 2 processes", lambda a: pool(a, 2)),
+            ("Celery, 2 workers", lambda a: celery(a, broker, [ALL, ALL])),
+        ]
+        for label, workers in runs:
+            seconds, _ = run(corpus, truth, files, label.split(",")[0][:6], workers)
+            rows.append((label, seconds, pages / seconds * 60))
+            print(
+                f"{label}: {pages} pages in {seconds:.1f} s, {pages / seconds * 60:.1f} pages/min"
+            )
+        for label, workers in (
+            ("in-process pool, 2 processes", lambda a: pool(a, 2)),
+            (
+                "Celery: 1 worker on ocr, 1 on classify+index",
+                lambda a: celery(a, broker, [["ocr"], ["classify", "index", "maintenance"]]),
+            ),
+        ):
+            _, waits = run(corpus, truth, files, "latency", workers)
+            latency[label] = waits
+            print(f"{label}: classify p50 {statistics.median(waits):.2f} s, p95 {p95(waits):.2f} s")
+
+    body = "\n".join(
+        [
+            "Measured with `bench/scale.py` (`--pages "
+            f"{pages}`: single-page demo scans, SQLite, tesseract). The machine was shared "
+            "with other engineers' test suites while this ran (2 cores, loaded): read the "
+            "figures as a comparison made minutes apart, not as this hardware's speed.",
+            "",
+            "| run | seconds | pages/min |",
+            "|---|---:|---:|",
+            *(f"| {label} | {s:.1f} | {ppm:.1f} |" for label, s, ppm in rows),
+            "",
+            "Classify step, from its job's creation to its journal event (waiting plus the "
+            f"step), every page uploaded at once so that OCR is saturated ({pages} items):",
+            "",
+            "| run | p50 s | p95 s | max s |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {label} | {statistics.median(w):.2f} | {p95(w):.2f} | {max(w):.2f} |"
+                for label, w in latency.items()
+            ),
+        ]
+    )
+    print(body)
+    if args.write_docs:
+        record("Scaling out (Celery)", "scale", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""The pipeline on Celery: a real redis-server on loopback and real `dangan worker`
+processes with DANGAN_BROKER_URL set, on the test database (SQLite, or PostgreSQL when
+DANGAN_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dangan.archive.models import Document, Job, JournalEvent, Page
+from dangan.cli.demo import load_demo
+from dangan.demo.build import build_township
+from dangan.ingest.receive import receive_stream
+from dangan.search.backend import SearchQuery
+from dangan.search.service import SearchService, open_backend
+from tests.pages import image_pdf
+from tests.waiting import wait_until
+
+redis = pytest.importorskip("redis")
+
+DANGAN = Path(sys.executable).with_name("dangan")
+PIPELINE = ["ocr", "classify", "maintenance"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (`make system` installs it)")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    args = [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+    proc = subprocess.Popen(
+        [*args, "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, 30, "redis-server to answer", 0.1)
+        yield url
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def broker(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty broker, named in DANGAN_BROKER_URL for this process and the workers."""
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushall()  # job ids start again with each test's empty database
+    monkeypatch.setenv("DANGAN_BROKER_URL", redis_url)
+    return redis_url
+
+
+@contextmanager
+def celery_workers(logs: Path, *queue_sets: list[str]) -> Iterator[list[subprocess.Popen]]:
+    """One `dangan worker --processes 1` per queue set, stopped (SIGTERM) at the end."""
+    procs = []
+    try:
+        for n, queues in enumerate(queue_sets):
+            args = [str(DANGAN), "worker", "--processes", "1"]
+            args += [f"--queue={q}" for q in queues]
+            with open(logs / f"worker{n}.log", "wb") as log:
+                procs.append(
+                    subprocess.Popen(
+                        args, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+                    )
+                )
+        yield procs
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+
+def _settled(arc) -> bool:  # type: ignore[no-untyped-def]
+    """No item waits and no job is left to run."""
+    with arc.db.read() as session:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(Document)
+            .where(Document.status.in_(("queued", "processing")))
+        )
+        open_jobs = session.scalar(
+            select(func.count()).select_from(Job).where(Job.status.in_(("pending", "leased")))
+        )
+    return waiting == 0 and open_jobs == 0
+
+
+def _indexed_ids(arc) -> list[int]:  # type: ignore[no-untyped-def]
+    """Every item id in the index the workers wrote, one entry per index document."""
+    service = SearchService(arc)
+    assert (service.path / "data").exists(), "the workers wrote no index"
+    backend = open_backend(service.name, service.path / "data")
+    try:
+        found = backend.search(SearchQuery(statuses=None, limit=10_000, facets=False))
+        assert backend.count() == found.total == len(found.hits)
+        return [hit.id for hit in found.hits]
+    finally:
+        backend.close()
+
+
+def _journal_verifies() -> None:
+    done = subprocess.run(
+        [str(DANGAN), "journal", "verify", "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["ok"] is True
+
+
+def test_demo_items_go_through_celery_workers_and_are_filed(arc, broker, tmp_path):
+    corpus = tmp_path / "corpus"
+    truth = build_township(corpus, seed=5, villages=1, households_per_village=1, workers=1)
+    # Born-digital files and two scans: the OCR queue is used, the test stays short.
+    scans = [f for f in truth.files if f["form"] == "scan"][:2]
+    kept = {f["path"] for f in truth.files if f["form"] in ("docx", "pdf_text")}
+    kept |= {f["path"] for f in scans}
+    for entry in truth.files:
+        if entry["path"] not in kept:
+            (corpus / entry["path"]).unlink()
+    counts = load_demo(arc, corpus, show=False)
+    assert counts == {"queued": len(kept), "duplicate": 0, "failed": 0}
+
+    with celery_workers(tmp_path, PIPELINE, PIPELINE, ["index"]):
+        wait_until(lambda: _settled(arc), 600, "the Celery workers to finish every item", 1)
+
+    with arc.db.read() as session:
+        docs = session.scalars(select(Document)).all()
+        statuses = [d.status for d in docs]
+        jobs = session.execute(select(Job.step, Job.status, Job.attempts)).all()
+        classified = session.scalars(
+            select(JournalEvent.entity_id).where(JournalEvent.action == "document.classify")
+        ).all()
+    assert "failed" not in statuses and set(statuses) <= {"filed", "needs_review"}
+    assert statuses.count("filed") >= len(kept) // 2, statuses
+    # Each step ran once per item: one classify event and one index job per item.
+    assert sorted(int(i) for i in classified) == sorted(d.id for d in docs)
+    assert {(step, status, attempts) for step, status, attempts in jobs} == {
+        ("extract", "done", 1),
+        ("classify", "done", 1),
+        ("index", "done", 1),
+    }
+    assert sum(1 for step, *_ in jobs if step == "index") == len(docs)
+    indexed = _indexed_ids(arc)
+    assert sorted(indexed) == sorted(d.id for d in docs)  # every item, each once
+    _journal_verifies()
+
+
+# Only page 1 starts with a form title: one item of four pages.
+FOUR_PAGES = [
+    ["贫困户入户调查表", "户主姓名: 王建国", "家庭人口: 4人", "致贫原因: 因病"],
+    *([f"家庭成员情况(续) 第{i}页", "成员姓名: 王小红", "与户主关系: 女儿"] for i in (2, 3, 4)),
+]
+
+
+def _ocr_midway(arc) -> str | None:  # type: ignore[no-untyped-def]
+    """The lease owner of the extract job once it is part-way through the pages."""
+    with arc.db.read() as session:
+        job = session.scalars(select(Job).where(Job.step == "extract")).one()
+        if job.status == "leased" and 1 <= job.progress_done < 4:
+            return job.lease_owner
+    return None
+
+
+def test_a_worker_killed_mid_ocr_task_loses_nothing_and_duplicates_nothing(
+    arc, broker, tmp_path, monkeypatch
+):
+    # Ten minutes of lease: the job must be handed on because its process died, not
+    # because its lease ran out.
+    monkeypatch.setenv("DANGAN_LEASE_SECONDS", "600")
+    [got] = receive_stream(arc, io.BytesIO(image_pdf(FOUR_PAGES)), "scan.pdf", actor="t")
+    with celery_workers(tmp_path, ["ocr", "classify", "index"]):
+        owner = wait_until(lambda: _ocr_midway(arc), 300, "OCR to be part-way through", 0.2)
+        victim = int(owner.rpartition(":")[2])
+        os.kill(victim, signal.SIGKILL)  # the worker process running the task
+        wait_until(lambda: _settled(arc), 600, "the item to be finished after the kill", 1)
+
+    with arc.db.read() as session:
+        extract = session.scalars(select(Job).where(Job.step == "extract")).one()
+        assert (extract.status, extract.attempts) == ("done", 2)
+        assert extract.lease_owner is None
+        docs = session.scalars(select(Document)).all()
+        assert [(d.id, d.pages) for d in docs] == [(got.document_id, 4)]
+        assert docs[0].status in ("filed", "needs_review")
+        assert session.scalar(select(func.count()).select_from(Page)) == 4
+        for action in ("document.extract", "document.classify"):
+            events = session.scalars(
+                select(JournalEvent).where(JournalEvent.action == action)
+            ).all()
+            assert len(events) == 1, action
+    assert _indexed_ids(arc) == [got.document_id]
+    _journal_verifies()
+
+
+def test_a_celery_worker_serves_the_inbox(arc, broker, tmp_path):
+    inbox = arc.settings.home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    with celery_workers(tmp_path, ["ocr", "classify", "index"]):
+        (inbox / "scan.pdf").write_bytes(image_pdf(FOUR_PAGES[:1]))
+        wait_until(
+            lambda: _settled(arc) and list((inbox / "已导入").rglob("scan.pdf")),
+            300,
+            "the inbox scan to be received and read",
+        )
+    with arc.db.read() as session:
+        docs = [(d.id, d.status, d.file.original_name) for d in session.scalars(select(Document))]
+    assert [(status, name) for _, status, name in docs] == [("needs_review", "scan.pdf")]
+    assert not (inbox / "scan.pdf").exists()
+    assert _indexed_ids(arc) == [docs[0][0]]
