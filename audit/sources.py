@@ -77,8 +77,8 @@ class VillageReadings:
     unread: list[Reading] = field(default_factory=list)
     """value: what could not be read ("会议日期", "公示期"); the item as evidence."""
     unplaced_visits: list[Reading] = field(default_factory=list)
-    """value: the day of a visit a work log records whose household could not be told
-    (the head's name misread, or not unique)."""
+    """value: the day of a visit to a household (HOUSEHOLD_WORDS) a work log records
+    whose household could not be told (the head's name misread, or not unique)."""
     logs: list[Reading] = field(default_factory=list)
     """value: (year, month), one for each month a work log has dated entries for."""
     postings: list[Reading] = field(default_factory=list)
@@ -209,6 +209,11 @@ def _household(item: Item, got: HouseholdReadings) -> None:
         )
 
 
+HOUSEHOLD_WORDS = ("贫困户", "户主", "困难户", "脱贫户", "监测户")
+"""Words by which a log entry speaks of one household: a visit entry with one of them
+but no head the roster knows is a visit the audit could not place (a name misread);
+without them it is the village's work (安排入户走访, 入户排查), no one household's."""
+
 _AS_HELPER = "(?:责任人|帮扶人|帮扶干部|包户干部)[：:]?"
 
 
@@ -248,7 +253,7 @@ def _log(
         reading = Reading(LOG, dt.date.fromisoformat(day), item.evidence(page, line))
         if named is not None:
             out[named].visits.append(reading)
-        else:
+        elif any(w in line for w in HOUSEHOLD_WORDS):
             got.unplaced_visits.append(reading)
     for month in facts.get("months", ()):
         got.logs.append(
