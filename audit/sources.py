@@ -18,7 +18,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, select, true
 from sqlalchemy.orm import Session
 
-from dangan.archive.document_facts import FACTS_VERSION, READ, measure_of, read_document_facts
+from dangan.archive.document_facts import (
+    FACTS_VERSION,
+    READ,
+    TYPED,
+    measure_of,
+    read_document_facts,
+)
 from dangan.archive.models import Document, Household, Page
 from dangan.audit.findings import Evidence
 
@@ -150,7 +156,7 @@ def read_items(
             .order_by(Page.document_id, Page.page_no)
         ):
             pages[document_id].append((page_no, text or ""))
-            if engine not in ("text", "docx"):
+            if engine not in TYPED:
                 ocr.add(document_id)
         for row in chunk:
             read = read_document_facts(

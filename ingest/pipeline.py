@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dangan.archive import journal
 from dangan.archive.context import Archive
-from dangan.archive.document_facts import read_document_facts
+from dangan.archive.document_facts import TYPED, read_document_facts
 from dangan.archive.errors import FilingRefused, IntegrityFailure
 from dangan.archive.filing import file_document
 from dangan.archive.models import (
@@ -282,7 +282,7 @@ def classify_step(ctx: StepContext, job: Leased) -> None:
             [(p.page_no, p.text) for p in doc.page_rows],
             decision.year,
             scheme.measures,
-            ocr=any(p.engine not in ("text", "docx") for p in doc.page_rows),
+            ocr=any(p.engine not in TYPED for p in doc.page_rows),
         )
         doc.extra = {**extra, "facts": facts} if facts else extra
         if decision.people:  # a village's cadres, by which its unnamed papers are placed
