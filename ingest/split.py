@@ -31,6 +31,14 @@ _SECTION = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．]|第[一二三四五六七八九十\d]{1,3}[部章节])"
 )
 
+_MARKS = "。.,，、'\"“”‘’>|·-_ "
+# "、帮扶计划": a section whose ordinal ("三") OCR lost; an enumeration comma follows an
+# ordinal and never opens a title.
+_ORDINAL_LOST = re.compile(r"^[“\"'‘>|·]*[、]")
+# "信息采集表 每": one character standing apart at the end of a heading is a mark OCR read
+# off a stamp or a rule; words after a title are longer ("申请书 审核意见").
+_LONE_AFTER = re.compile(r"\s+\S$")
+
 
 def normalise(text: str) -> str:
     """Only CJK characters, letters and digits, full-width folded: OCR spaces and
@@ -64,12 +72,16 @@ def _find(title: str, line: str) -> int | None:
 
 def heading_title(line: str, titles: list[str]) -> str | None:
     """The title a heading line announces, or None for running text and other lines."""
+    line = unicodedata.normalize("NFKC", line).strip()
     # OCR puts stray marks (。, “, >) before and after a heading.
-    raw = unicodedata.normalize("NFKC", line).strip().strip("。.,，、'\"“”‘’>|·-_ ")
+    raw = line.strip(_MARKS)
+    if not raw or _ORDINAL_LOST.match(line) or _CONTINUED.search(raw):
+        return None
+    raw = _LONE_AFTER.sub("", raw).strip(_MARKS)
     if not raw or _SENTENCE.search(raw.rstrip(":：")) or _SECTION.match(raw):
         return None
     norm = normalise(raw)
-    if not norm or _CONTINUED.search(raw) or norm.endswith("续表"):
+    if not norm or norm.endswith("续表"):
         return None
     for title in _titles(titles):
         end = _find(title, norm)

@@ -113,3 +113,22 @@ def test_numbered_section_of_a_form_is_not_a_new_form() -> None:
 def test_traditional_titles_split_like_simplified_ones() -> None:
     pages = ["貧困戶申請書\n本人王建國", "建檔立卡貧困戶審批表\n戶主姓名"]
     assert split_points(pages, ["申请书", "审批表"]) == [(1, 1), (2, 2)]
+
+
+def test_section_whose_ordinal_ocr_lost_is_not_a_new_form() -> None:
+    pages = [
+        "貧困戶扶貧手冊\n戶編號:005",
+        "一、家庭基本情況\n所在村",
+        "、幫扶計劃\n年度 幫扶計劃 預期目標",  # "三、" read as "、"
+    ]
+    assert split_points(pages, ["扶贫手册", "帮扶计划"]) == [(1, 3)]
+
+
+def test_a_lone_character_after_a_heading_is_a_stray_mark() -> None:
+    pages = [
+        "建档立卡贫困户审批表\n户编号: 005",
+        "毛敏芳户2014年度贫困户信息采集表 每\n户编号: 003005",
+    ]
+    assert split_points(pages, TITLES) == [(1, 1), (2, 2)]
+    assert heading_title("申请书 审核意见", TITLES) is None
+    assert heading_title("评议表 续", TITLES) is None
