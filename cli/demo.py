@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,42 +24,62 @@ FONDS, TOWNSHIP = "Z105", "桑村镇"
 _CODED = re.compile(r"^(\d{3})_")
 
 
-def corpus_dir(arc: Archive, seed: int, villages: int, per_village: int) -> Path:
-    return arc.settings.home / "demo-corpus" / f"seed{seed}-{villages}x{per_village}"
+class Layouts(enum.StrEnum):
+    """The generator's layout families (`demo.variants.LAYOUT_FAMILIES`), named here so
+    that `dangan --help` does not load the generator."""
+
+    classic = "classic"
+    developed = "developed"
+    unseen = "unseen"
 
 
-def build_corpus(arc: Archive, seed: int, villages: int, per_village: int, *, show: bool) -> Path:
-    """The corpus on disk (built once per seed and size; the same seed gives the same bytes)."""
+@dataclass(frozen=True)
+class DemoTownship:
+    """What `dangan demo` generates: the same values give the same bytes."""
+
+    seed: int
+    villages: int
+    per_village: int
+    layouts: str
+
+    def folder(self, arc: Archive) -> Path:
+        family = "" if self.layouts == "classic" else f"-{self.layouts}"
+        return (
+            arc.settings.home
+            / "demo-corpus"
+            / f"seed{self.seed}-{self.villages}x{self.per_village}{family}"
+        )
+
+
+def build_corpus(arc: Archive, town: DemoTownship, *, show: bool) -> Path:
+    """The corpus on disk (built once per township; the same values give the same bytes)."""
     from dangan.cli.ingest import _progress
     from dangan.demo import status as demo_status
     from dangan.demo.build import build_township
 
-    out = corpus_dir(arc, seed, villages, per_village)
+    out = town.folder(arc)
     if (out / "ground_truth.json").exists():
         return out
+
+    def build(progress: Callable[[int, int], None]) -> None:
+        build_township(
+            out,
+            town.seed,
+            town.villages,
+            town.per_village,
+            fonds=FONDS,
+            name=TOWNSHIP,
+            progress=progress,
+            layouts=town.layouts,
+        )
+
     if show:
         with _progress() as bar:
             task = bar.add_task("生成示例档案", total=None)
-            build_township(
-                out,
-                seed,
-                villages,
-                per_village,
-                fonds=FONDS,
-                name=TOWNSHIP,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            build(lambda done, total: bar.update(task, completed=done, total=total))
     else:
         home = arc.settings.home
-        build_township(
-            out,
-            seed,
-            villages,
-            per_village,
-            fonds=FONDS,
-            name=TOWNSHIP,
-            progress=lambda done, total: demo_status.write(home, "生成示例档案", done, total),
-        )
+        build(lambda done, total: demo_status.write(home, "生成示例档案", done, total))
     return out
 
 
@@ -112,19 +135,26 @@ def demo(
     host: Annotated[str, typer.Option(help="--serve 的监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="--serve 的端口")] = 8000,
     workers: Annotated[int | None, typer.Option(help="处理进程数(默认每核一个)")] = None,
+    layouts: Annotated[
+        Layouts,
+        typer.Option(
+            help="表格版式: classic 每种表格一种版式; developed 每种三种版式与措辞; "
+            "unseen 另一组从未用于调校的版式与措辞(用来检验识别在陌生材料上的表现)"
+        ),
+    ] = Layouts.classic,
 ) -> None:
     """生成一个示例乡镇(花名册、扫描件、照片、PDF、Word), 导入并识别归档。"""
     from dangan.archive.context import init_archive
     from dangan.cli.ingest import wait_with_progress
     from dangan.cli.users import demo as demo_users
 
-    per_village = max(1, -(-size // villages))
+    town = DemoTownship(seed, villages, max(1, -(-size // villages)), layouts.value)
     arc, _ = init_archive(home(), fonds=FONDS, township=TOWNSHIP, actor=ACTOR)
     demo_users()
     if serve:
-        _serve_while_loading(arc, seed, villages, per_village, host, port, workers)
+        _serve_while_loading(arc, town, host, port, workers)
         return
-    corpus = build_corpus(arc, seed, villages, per_village, show=True)
+    corpus = build_corpus(arc, town, show=True)
     counts = load_demo(arc, corpus, show=True)
     console.print(
         f"已接收: 排队 {counts['queued']}  重复 {counts['duplicate']}  失败 {counts['failed']}"
@@ -138,13 +168,7 @@ def demo(
 
 
 def _serve_while_loading(
-    arc: Archive,
-    seed: int,
-    villages: int,
-    per_village: int,
-    host: str,
-    port: int,
-    workers: int | None,
+    arc: Archive, town: DemoTownship, host: str, port: int, workers: int | None
 ) -> None:
     import uvicorn
 
@@ -153,7 +177,7 @@ def _serve_while_loading(
 
     def load() -> None:
         try:
-            corpus = build_corpus(arc, seed, villages, per_village, show=False)
+            corpus = build_corpus(arc, town, show=False)
             counts = load_demo(arc, corpus, show=False)
             console.print(f"示例文件已全部接收(排队 {counts['queued']}), 后台正在识别, 进度见首页")
         except Exception as exc:  # the server stays up; the user sees why the demo stopped

@@ -3,6 +3,8 @@ household, the household with the planted invalid ID number included."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from dangan.archive.models import Document, Household
@@ -40,3 +42,16 @@ def test_load_demo_receives_every_file_with_folder_hints(arc, tmp_path):
     assert [e.get("hint_household") for e in hinted].count(planted["household_no"]) == len(
         in_folder
     )
+
+
+def test_demo_offers_every_layout_family_and_keeps_each_in_its_own_folder(arc):
+    from dangan.cli.demo import DemoTownship, Layouts, build_corpus
+    from dangan.demo.variants import LAYOUT_FAMILIES
+
+    assert tuple(layout.value for layout in Layouts) == LAYOUT_FAMILIES
+    classic = DemoTownship(5, 1, 1, "classic")
+    unseen = DemoTownship(5, 1, 1, "unseen")
+    assert classic.folder(arc) != unseen.folder(arc)
+    corpus = build_corpus(arc, unseen, show=False)
+    truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
+    assert truth["layouts"] == "unseen"
