@@ -20,6 +20,7 @@ from dangan.audit.sources import (
     HouseholdReadings,
     UnsignedField,
     VillageReadings,
+    in_village,
     read_sources,
     unsigned_fields,
 )
@@ -132,7 +133,8 @@ def read_facts(
                 Document.date,
             )
             .where(
-                Document.household_id.in_(select(Household.id).where(_of_village(village_id))),
+                Document.household_id.is_not(None),
+                in_village(village_id),
                 Document.status.in_(COUNTED_STATUSES),
             )
             .order_by(Document.id)
