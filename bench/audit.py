@@ -320,12 +320,13 @@ def main() -> None:
         (truth_file,) = home.glob("demo-corpus/*/ground_truth.json")
         truth = json.loads(truth_file.read_text(encoding="utf-8"))
         result = score(truth, audit(home))
+        layouts = truth.get("layouts", "classic")
         what = (
-            f"`bench/audit.py --ocr-home`: the demo archive as `dangan demo` ingests it "
-            f"({truth_file.parent.name}: {truth['stats']['files']} files, scans, photos, "
-            "PDFs and Word files read by tesseract), against its planted faults."
+            f"`bench/audit.py --ocr-home`: an archive of the demo township in the {layouts} "
+            f"family of layouts ({truth_file.parent.name}: {truth['stats']['files']} files, "
+            "scans, photos, PDFs and Word files read by tesseract), against its planted faults."
         )
-        key = "audit-ocr"
+        key = "audit-ocr" + ("" if layouts == "classic" else f"-{layouts}")
     else:
         with tempfile.TemporaryDirectory() as tmp:
             truth = text_archive(
