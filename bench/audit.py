@@ -186,9 +186,11 @@ def _matches(fault: dict[str, Any], finding: dict[str, Any]) -> bool:
 def score(truth: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
     """Per rule: planted, found, errors, false errors, warnings; and unplanted rules."""
     faults = truth["faults"]
-    planted = sorted({f["rule"] for f in faults})
+    planted = {f["rule"] for f in faults}
+    # a rule nothing was planted for that reports an error has reported a false one
+    erring = {f["rule"] for f in report["findings"] if f["severity"] == "error"}
     rows = {}
-    for rule in planted:
+    for rule in sorted(planted | erring):
         mine = [f for f in faults if f["rule"] == rule]
         said = [f for f in report["findings"] if f["rule"] == rule]
         errors = [f for f in said if f["severity"] == "error"]
@@ -202,7 +204,7 @@ def score(truth: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
             "warnings": len(said) - len(errors),
         }
     others = Counter(
-        (f["rule"], f["severity"]) for f in report["findings"] if f["rule"] not in planted
+        (f["rule"], f["severity"]) for f in report["findings"] if f["rule"] not in rows
     )
     return {"rules": rows, "unplanted": {f"{r} ({s})": n for (r, s), n in others.items()}}
 
@@ -214,10 +216,10 @@ def table(result: dict[str, Any]) -> str:
     ]
     total = Counter()
     for rule, r in result["rules"].items():
-        recall = r["found"] / r["planted"] if r["planted"] else 0
+        recall = f"{r['found'] / r['planted']:.0%}" if r["planted"] else "-"
         precision = (r["errors"] - r["false_errors"]) / r["errors"] if r["errors"] else 1
         lines.append(
-            f"| {rule} | {r['planted']} | {r['found']} ({recall:.0%}) | {r['errors']} | "
+            f"| {rule} | {r['planted']} | {r['found']} ({recall}) | {r['errors']} | "
             f"{r['false_errors']} ({precision:.0%}) | {r['warnings']} |"
         )
         total.update(r)
@@ -232,7 +234,7 @@ def table(result: dict[str, Any]) -> str:
     if result["unplanted"]:
         lines.append("")
         lines.append(
-            "Findings of rules nothing was planted for: "
+            "Findings of rules nothing was planted for and that reported no error: "
             + ", ".join(f"{k} {v}" for k, v in sorted(result["unplanted"].items()))
             + "."
         )
