@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
+from bench.corpus import township  # noqa: E402
 from bench.report import record  # noqa: E402
 from dangan.archive.context import init_archive, open_archive  # noqa: E402
 from dangan.archive.models import Document  # noqa: E402
@@ -90,13 +91,6 @@ def _hints(path: str) -> dict[str, str]:
     return hints
 
 
-def corpus_dir(seed: int, villages: int, per_village: int, layouts: str) -> Path:
-    family = "" if layouts == "classic" else f"-{layouts}"
-    return (
-        Path(tempfile.gettempdir()) / f"dangan-bench-corpus-{seed}-{villages}x{per_village}{family}"
-    )
-
-
 def run(
     villages: int,
     per_village: int,
@@ -105,9 +99,7 @@ def run(
     corpus: Path | None,
     layouts: str = "classic",
 ) -> dict:
-    corpus = corpus or corpus_dir(seed, villages, per_village, layouts)
-    if not (corpus / "ground_truth.json").exists():
-        build_township(corpus, seed, villages, per_village, layouts=layouts)
+    corpus = corpus or township(seed, villages, per_village, layouts)
     truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
     home = Path(tempfile.mkdtemp(prefix="dangan-bench-classify-"))
     os.environ.pop("DANGAN_DATABASE_URL", None)
@@ -259,9 +251,9 @@ def text_figures(layouts: str, seed: int, villages: int, per_village: int) -> di
                     model=None,
                 )
                 type_ok = d.doc_type == part["doc_type"]
-                household_ok = (d.village.code if d.village else None) == part[
-                    "village_code"
-                ] and (d.household.household_no if d.household else None) == part["household_no"]
+                household_ok = (d.village.code if d.village else None) == part["village_code"] and (
+                    d.household.household_no if d.household else None
+                ) == part["household_no"]
                 sure = d.confidence >= THRESHOLD and not d.reasons
                 if sure and d.people:
                     session.add(
