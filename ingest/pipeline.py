@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dangan.archive import journal
+from dangan.archive import journal, renditions
 from dangan.archive.context import Archive
 from dangan.archive.document_facts import TYPED, read_document_facts
 from dangan.archive.errors import FilingRefused, IntegrityFailure
@@ -179,14 +179,33 @@ def _keep_crops(session: Session, doc: Document, fields: list[dict[str, Any]]) -
             )
 
 
+def _keep_rendition(session: Session, doc: Document, kind: str, sha256: str, size: int) -> None:
+    """The original's rendition (`archive.renditions`), once however often it is extracted."""
+    if session.scalar(select(StoredFile.id).where(StoredFile.sha256 == sha256)) is None:
+        session.add(
+            StoredFile(
+                sha256=sha256,
+                size=size,
+                media_type=kind,
+                original_name=f"{doc.file.original_name}.{'jpg' if kind == 'jpeg' else kind}",
+                role=renditions.ROLE,
+                derived_from_id=doc.file_id,
+            )
+        )
+
+
 def _save_extraction(
     ctx: StepContext, job: Leased, result: Extraction, parts: list[tuple[int, int]], seconds: float
 ) -> None:
     crops = _signature_crops(ctx, result)
+    # stored before the row that names it is committed, as the crops are
+    rendition = ctx.arc.store.put_bytes(result.rendition.data) if result.rendition else None
     with ctx.arc.db.write() as session:
         finish(session, job.id, ctx.owner)
         doc = session.get(Document, job.document_id)
         assert doc is not None
+        if rendition is not None and result.rendition is not None:
+            _keep_rendition(session, doc, result.rendition.kind, rendition.sha256, rendition.size)
         session.execute(delete(Page).where(Page.document_id == doc.id))
         items = [doc]
         for _ in parts[1:]:

@@ -1,0 +1,74 @@
+"""Ledgers (台账) kept as spreadsheets: the text of an .xlsx workbook, cell by cell.
+
+Each sheet begins with its name in 【】, then one line per row that holds anything, its
+cells joined by tabs (as a Word table's rows are in `ingest.extract`), so that a row of
+a household ledger stays one line for search and classification. The values shown are
+the ones last calculated (a formula's result, not the formula); dates are written as a
+Chinese office writes them (2018年3月5日), whole numbers without a decimal point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from dangan.ingest.exceptions import CorruptFile, LimitExceeded
+
+MAX_CELLS = 2_000_000
+"""Cells read from one workbook; a ledger larger than this is not a village's."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def workbook_text(path: Path, name: str) -> tuple[str, dict[str, Any]]:
+    """The workbook's text, sheet by sheet, and its metadata (sheet names, its title and
+    author when set)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise CorruptFile(
+            name, f"Excel 表格已损坏，无法读取 ({type(err).__name__}: {err})"
+        ) from err
+    blocks: list[str] = []
+    cells = 0
+    try:
+        for sheet in book.worksheets:
+            lines = [f"【{sheet.title}】"]
+            for row in sheet.iter_rows(values_only=True):
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    raise LimitExceeded(name, f"表格单元格超过上限 {MAX_CELLS:,} 个")
+                line = "\t".join(_cell(v) for v in row).rstrip("\t")
+                if line.strip():
+                    lines.append(line)
+            blocks.append("\n".join(lines))
+        metadata: dict[str, Any] = {"sheets": book.sheetnames}
+        props = book.properties
+        if props.title:
+            metadata["title"] = props.title.strip()
+        if props.creator:
+            metadata["author"] = props.creator.strip()
+        if props.created:
+            metadata["created"] = props.created.isoformat()
+    except (KeyError, ValueError, zipfile.BadZipFile) as err:
+        raise CorruptFile(
+            name, f"Excel 表格已损坏，无法读取 ({type(err).__name__}: {err})"
+        ) from err
+    finally:
+        book.close()
+    return "\n\n".join(blocks).strip(), metadata
