@@ -38,37 +38,40 @@ def workbook_text(path: Path, name: str) -> tuple[str, dict[str, Any]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise CorruptFile(
-            name, f"Excel 表格已损坏，无法读取 ({type(err).__name__}: {err})"
-        ) from err
+    # Opened as a stream: given a path, openpyxl refuses a name not ending in .xlsx, and
+    # the store's blobs have no extension.
+    with path.open("rb") as stream:
+        try:
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            try:
+                return _read_book(book, name)
+            finally:
+                book.close()
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+            raise CorruptFile(
+                name, f"Excel 表格已损坏，无法读取 ({type(err).__name__}: {err})"
+            ) from err
+
+
+def _read_book(book: Any, name: str) -> tuple[str, dict[str, Any]]:
     blocks: list[str] = []
     cells = 0
-    try:
-        for sheet in book.worksheets:
-            lines = [f"【{sheet.title}】"]
-            for row in sheet.iter_rows(values_only=True):
-                cells += len(row)
-                if cells > MAX_CELLS:
-                    raise LimitExceeded(name, f"表格单元格超过上限 {MAX_CELLS:,} 个")
-                line = "\t".join(_cell(v) for v in row).rstrip("\t")
-                if line.strip():
-                    lines.append(line)
-            blocks.append("\n".join(lines))
-        metadata: dict[str, Any] = {"sheets": book.sheetnames}
-        props = book.properties
-        if props.title:
-            metadata["title"] = props.title.strip()
-        if props.creator:
-            metadata["author"] = props.creator.strip()
-        if props.created:
-            metadata["created"] = props.created.isoformat()
-    except (KeyError, ValueError, zipfile.BadZipFile) as err:
-        raise CorruptFile(
-            name, f"Excel 表格已损坏，无法读取 ({type(err).__name__}: {err})"
-        ) from err
-    finally:
-        book.close()
+    for sheet in book.worksheets:
+        lines = [f"【{sheet.title}】"]
+        for row in sheet.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise LimitExceeded(name, f"表格单元格超过上限 {MAX_CELLS:,} 个")
+            line = "\t".join(_cell(v) for v in row).rstrip("\t")
+            if line.strip():
+                lines.append(line)
+        blocks.append("\n".join(lines))
+    metadata: dict[str, Any] = {"sheets": book.sheetnames}
+    props = book.properties
+    if props.title:
+        metadata["title"] = props.title.strip()
+    if props.creator:
+        metadata["author"] = props.creator.strip()
+    if props.created:
+        metadata["created"] = props.created.isoformat()
     return "\n\n".join(blocks).strip(), metadata
