@@ -13,6 +13,9 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
 
 from dangan.ingest.exceptions import CorruptFile, LimitExceeded
 
@@ -43,14 +46,39 @@ def workbook_text(path: Path, name: str) -> tuple[str, dict[str, Any]]:
     with path.open("rb") as stream:
         try:
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            lost = [s for s in _declared_sheets(stream) if s not in book.sheetnames]
+            if lost:
+                book.close()
+                raise CorruptFile(
+                    name, f"Excel 表格已损坏：工作表 “{'”、“'.join(lost)}” 的内容缺失，无法读取"
+                )
             try:
                 return _read_book(book, name)
             finally:
                 book.close()
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            KeyError,
+            ValueError,
+            OSError,
+            ParseError,
+            DefusedXmlException,
+        ) as err:
             raise CorruptFile(
                 name, f"Excel 表格已损坏，无法读取 ({type(err).__name__}: {err})"
             ) from err
+
+
+def _declared_sheets(stream: Any) -> list[str]:
+    """The sheet names the workbook part lists (openpyxl leaves out, without a word, a
+    sheet whose part is missing: such a file is damaged, not a shorter ledger)."""
+    from defusedxml.ElementTree import fromstring
+
+    stream.seek(0)
+    with zipfile.ZipFile(stream) as zf:
+        root = fromstring(zf.read("xl/workbook.xml"))
+    return [e.get("name", "") for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"]
 
 
 def _read_book(book: Any, name: str) -> tuple[str, dict[str, Any]]:
