@@ -85,6 +85,7 @@ def item(
             "responsible": doc.responsible,
             "doc_number": doc.doc_number,
             "images": bool(page_numbers(doc)),
+            "source_kind": doc.file.media_type,
             "destroyed": destruction_notice(doc) if doc.status == "destroyed" else None,
             "fixity_error": doc.file.fixity_error,
             "page_numbers": page_numbers(doc),
