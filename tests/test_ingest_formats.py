@@ -366,3 +366,27 @@ def meaningful(text: str) -> int:
     from dangan.ingest.extract import meaningful_chars
 
     return meaningful_chars(text)
+
+
+def test_an_item_extracted_again_keeps_its_first_rendition(arc, office: Path) -> None:  # type: ignore[no-untyped-def]
+    """LibreOffice's PDF differs from run to run (its creation date): a second extraction
+    of an item in review leaves the rendition it was shown and checked with."""
+    from dangan.ingest.queue import SLOW_QUEUE, enqueue
+
+    [got] = receive_paths(arc, [office / "王建国申请书.doc"], actor="t")
+    work(arc.settings.home, until_idle=True)
+    with arc.db.write() as session:
+        doc = session.get(Document, got.document_id)
+        assert doc.status == "needs_review"  # no roster: whose it is, is not known
+        first = rendition_of(session, doc.file).sha256
+        enqueue(session, "extract", document_id=doc.id, queue=SLOW_QUEUE)
+    work(arc.settings.home, until_idle=True)
+    with arc.db.read() as session:
+        doc = session.get(Document, got.document_id)
+        assert doc.page_rows and "王建国" in doc.page_rows[0].text
+        kept = session.scalars(select(StoredFile).where(StoredFile.role == "rendition")).all()
+        assert [f.sha256 for f in kept] == [first]
+    blobs = [
+        p for p in (arc.settings.home / "store").rglob("*") if p.is_file() and len(p.name) == 64
+    ]
+    assert len(blobs) == 2  # the original and its one rendition
