@@ -296,7 +296,7 @@ def _check_pixels(image: Image.Image, name: str, limits: Limits, page: int | Non
 
 def _corrupt_image(name: str, err: Exception) -> CorruptFile:
     reason = str(err)
-    if "truncated" in reason:
+    if "truncated" in reason or "end of file" in reason.lower():  # Pillow's; pillow-heif's
         return CorruptFile(name, "图片文件不完整 (数据被截断，可能上传或复制时中断)")
     return CorruptFile(name, f"图片文件已损坏，无法解码 ({reason})")
 

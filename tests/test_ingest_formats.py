@@ -292,7 +292,7 @@ def test_bad_files_of_each_kind_fail_with_the_reason_and_are_kept(
         "损坏的申请书.doc": "LibreOffice 无法打开或转换此文件",
         "半截的申请书.doc": "Office 文档 (OLE 复合文件) 已损坏或不完整",
         "缺页的通知.ofd": "OFD 文件缺少第 1 页的页面内容 (Doc_0/Pages/Page_0/Content.xml)",
-        "IMG_0002.heic": "图片",
+        "IMG_0002.heic": "图片文件不完整 (数据被截断",
         "坏台账.xlsx": "Excel 表格已损坏",
     }
     with arc.db.read() as session:
