@@ -21,11 +21,13 @@ DEMO_HOME   := $(CURDIR)/dangan-data
 # server set-up and its tests, Chromium for the end-to-end tests, poppler-utils for
 # PDF fixtures (and pdftotext, which the report tests read PDFs with), and Pango with
 # HarfBuzz's subsetter, which WeasyPrint lays out and embeds fonts with for PDF reports
-# (`dangan audit -o report.pdf`).
+# (`dangan audit -o report.pdf`). LibreOffice (Writer and Calc, without a GUI) converts
+# the .doc, .wps, .xls and .et files an office keeps (ingest/office.py) and opens the
+# catalogs in the tests.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
                    libtesseract-dev libleptonica-dev pkg-config \
                    fonts-noto-cjk fonts-wqy-zenhei postgresql redis-server \
-                   chromium poppler-utils libreoffice-calc-nogui \
+                   chromium poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui \
                    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: help system venv lint test test-sqlite test-postgres demo clean

@@ -27,9 +27,9 @@ from dangan.archive.measures import Measure, dated_records, read_measures
 FACTS_VERSION = 5
 """Raised whenever what is read changes, so that stored facts are read again."""
 
-TYPED = ("text", "docx")
-"""A page's `engine` when its text was taken as typed (a PDF text layer, a Word file),
-not read by OCR: its digits are as written."""
+TYPED = ("text", "docx", "sheet", "ofd")
+"""A page's `engine` when its text was taken as typed (a PDF text layer, a Word file, a
+spreadsheet's cells, an OFD's text), not read by OCR: its digits are as written."""
 
 READ: dict[str, tuple[str, ...]] = {
     "H01": ("written",),

@@ -14,6 +14,7 @@ from dangan.archive.codes import CodeParts, next_code, pattern
 from dangan.archive.errors import FilingRefused, InputError
 from dangan.archive.four_properties import Metadata, Result, file_checks, metadata_checks, record
 from dangan.archive.models import Document, Household, JournalEvent, Village, utcnow
+from dangan.archive.renditions import kept_file
 from dangan.archive.scheme import Scheme
 from dangan.archive.store import ContentStore
 
@@ -103,8 +104,10 @@ def filing_checks(
         pages=doc.pages or None,
     )
     found += metadata_checks(meta, scheme.retention_names)
-    if store.exists(sha):
-        found += file_checks(store.path(sha), doc.file.media_type)
+    kept = kept_file(session, doc.file)
+    if store.exists(sha) and store.exists(kept.sha256):
+        original = store.path(sha) if kept is not doc.file else None
+        found += file_checks(store.path(kept.sha256), kept.media_type, original=original)
     return [Result(r.code, r.outcome, r.message, doc.id, code) for r in found]
 
 

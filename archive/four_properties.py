@@ -55,6 +55,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _PDF_ACTIONS = ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm")
 _PDF_MEDIA = ("/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen")
 _EXECUTABLE_HEADS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE_MACROS = {"Macros", "_VBA_PROJECT_CUR", "_VBA_PROJECT", "VBA"}
 
 
 @dataclass(frozen=True)
@@ -195,14 +197,14 @@ def _pdf_active(path: Path) -> set[str]:
 def _active_content(path: Path, kind: str | None) -> str | None:
     """What executable content the file carries, or None."""
     with path.open("rb") as fh:
-        head = fh.read(4)
+        head = fh.read(8)
     if any(head.startswith(magic) for magic in _EXECUTABLE_HEADS):
         return "文件本身是可执行程序或脚本"
     if kind == "pdf":
         found = _pdf_active(path)
         if found:
             return "PDF 含有可执行或嵌入内容: " + "、".join(sorted(found))
-    if kind in ("docx", "ofd"):
+    if head.startswith(b"PK\x03\x04"):  # DOCX, OFD, XLSX
         with zipfile.ZipFile(path) as zf:
             risky = [
                 n
@@ -213,18 +215,37 @@ def _active_content(path: Path, kind: str | None) -> str | None:
             ]
         if risky:
             return "文档含有宏或嵌入程序: " + "、".join(risky[:5])
+    if head == _OLE:  # Word and Excel 97: macros live in a "Macros" or "_VBA_PROJECT" storage
+        import olefile
+
+        try:
+            with olefile.OleFileIO(path) as ole:
+                risky = sorted(
+                    {e[-1] for e in ole.listdir(storages=True) if e[-1] in _OLE_MACROS}
+                )
+        except (OSError, ValueError, IndexError):
+            risky = []  # 3-1 reports a file that does not open
+        if risky:
+            return "文档含有宏: " + "、".join(risky)
     return None
+
+
+_WORST = ("failed", "unchecked", "passed")
 
 
 def file_checks(
     path: Path,
     recorded_kind: str | None,
     *,
+    original: Path | None = None,
     document_id: int | None = None,
     code: str | None = None,
 ) -> list[Result]:
     """3-1, 3-2, 3-3, 4-1 and 4-2 of the file at `path`, whose recorded format is
-    `recorded_kind` (a format name such as "pdf", or a media type)."""
+    `recorded_kind` (a format name such as "pdf", or a media type). When `path` is the
+    rendition kept for an `original` whose format is not on the whitelist (a .doc and its
+    PDF, `archive.renditions`), the original is searched for executable content and
+    viruses too: it is kept beside its rendition."""
 
     def result(check: str, outcome: str, message: str = "") -> Result:
         return Result(check, outcome, message, document_id, code)
@@ -233,6 +254,7 @@ def file_checks(
         head = fh.read(16)
     kind = detect_format(head, path)
     expected = (recorded_kind or "").lower().rsplit("/", 1)[-1].replace("jpg", "jpeg")
+    copy = " (原件格式不在白名单内, 检测其转换副本)" if original is not None else ""
     results = []
     if kind is None:
         results.append(result("3-1", "failed", f"文件头 {head[:8].hex(' ')} 不是可识别的格式"))
@@ -244,16 +266,20 @@ def file_checks(
         elif expected and expected != kind:
             results.append(result("3-1", "failed", f"文件头为 {kind}, 记录的格式为 {expected}"))
         else:
-            results.append(result("3-1", "passed", f"{kind} 可打开"))
-        results.append(result("3-2", "passed", kind))
+            results.append(result("3-1", "passed", f"{kind} 可打开{copy}"))
+        results.append(result("3-2", "passed", f"{kind}{copy}"))
         results.append(
             result("3-3", "failed", f"{kind} 文件已加密")
             if encrypted
             else result("3-3", "passed", "未加密")
         )
     active = _active_content(path, kind)
+    if active is None and original is not None:
+        found = _active_content(original, None)
+        active = f"原件{found}" if found else None
     results.append(result("4-1", "failed", active) if active else result("4-1", "passed"))
-    scan = scan_file(path)
+    scans = [scan_file(path)] + ([scan_file(original)] if original is not None else [])
+    scan = min(scans, key=lambda s: _WORST.index(s.outcome))
     results.append(result("4-2", scan.outcome, scan.message))
     return results
 

@@ -117,7 +117,8 @@ class Pairing(Base):
 
 
 class StoredFile(Base):
-    """A blob in the content-addressed store: an original upload or a derived copy."""
+    """A blob in the content-addressed store: an original upload, a derived copy (a
+    signature field's crop) or an original's rendition (`archive.renditions`)."""
 
     __tablename__ = "files"
 
@@ -126,7 +127,8 @@ class StoredFile(Base):
     size: Mapped[int]
     media_type: Mapped[str | None] = mapped_column(String(100))
     original_name: Mapped[str] = mapped_column(String(500))
-    role: Mapped[str] = mapped_column(String(20), default="original")  # original | derived
+    # original | derived | rendition | container | disposal_list
+    role: Mapped[str] = mapped_column(String(20), default="original")
     derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

@@ -90,7 +90,7 @@ def ingest(
     workers: Annotated[int | None, typer.Option(help="--wait 时的工作进程数(默认每核一个)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """导入扫描件、照片、PDF、Word 文件(可为文件夹或 zip 压缩包)。"""
+    """导入扫描件、照片、PDF、OFD、Word/WPS 文档、Excel/WPS 表格(可为文件夹或 zip 压缩包)。"""
     from dangan.ingest.receive import Hints, Received, iter_paths, receive_paths
 
     arc = archive()

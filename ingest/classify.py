@@ -31,7 +31,7 @@ from dangan.ingest.namehints import name_hints
 from dangan.ingest.typemodel import TypeModel
 
 THRESHOLD = 0.8
-PHOTO_KINDS = ("jpeg", "png", "tiff")
+PHOTO_KINDS = ("jpeg", "png", "tiff", "heic")
 PHRASE_CONFIDENCE = 0.85
 HINT_CONFIDENCE = 0.9
 NAME_HINT_CONFIDENCE = 0.85

@@ -20,7 +20,7 @@ class IngestError(InputError):
 
 
 class UnsupportedFormat(IngestError):
-    """Not one of PDF, JPEG, PNG, TIFF, DOCX, ZIP (decided by content, not by name)."""
+    """Not a format `ingest.sniff` accepts (decided by content, not by name)."""
 
 
 class LimitExceeded(IngestError):
@@ -37,6 +37,10 @@ class CorruptFile(IngestError):
 
 class UnsafeArchive(IngestError):
     """A ZIP whose member paths or types could escape or fool the extractor."""
+
+
+class ConversionFailed(IngestError):
+    """LibreOffice could not convert the file (damaged, or over the time allowed)."""
 
 
 class OcrFailed(IngestError):

@@ -1,10 +1,16 @@
-"""From a file to text per page: PDF text layer or OCR, DOCX paragraphs and tables, images.
+"""From a file to text per page: PDF text layer or OCR, DOCX paragraphs and tables, images,
+and the formats a village office also has (old Word and WPS files, spreadsheets, OFD, HEIC).
 
 `extract(path, name, kind, engine, limits)` takes a file whose format was decided by
 `ingest.sniff` and returns one `PageText` per page. Pages of a PDF without usable text
 are OCR'd from their embedded scan image when the page holds exactly one image the size
 of the page (decoded losslessly by pypdf, no re-rendering), else from a 300 dpi
 rendering (pypdfium2). Every failure is an `IngestError` naming the file and the reason.
+
+A format that is not kept for the long term (DOMAIN.md's whitelist: PDF, OFD, JPEG, TIFF,
+PNG, DOCX) or that a browser cannot show comes with a rendition, a copy in a whitelisted
+format made from the original, which is kept as it came: .doc/.wps and spreadsheets as a
+PDF made by LibreOffice (`ingest.office`), a HEIC photo as a JPEG with its EXIF.
 
 Encrypted PDFs are refused even when they open without a password (an "owner password"
 restricting copying or printing): an archived file must stay readable and convertible
@@ -18,10 +24,12 @@ import contextlib
 import logging
 import math
 import re
+import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +37,7 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from dangan.ingest.exceptions import (
+    ConversionFailed,
     CorruptFile,
     EncryptedDocument,
     LimitExceeded,
@@ -46,7 +55,7 @@ from dangan.ingest.signatures import SignatureField, find_fields, red_mask
 
 log = logging.getLogger("dangan.extract")
 
-Method = Literal["text", "ocr", "docx"]
+Method = Literal["text", "ocr", "docx", "sheet", "ofd"]
 Progress = Callable[[int, int], None]
 
 MIN_TEXT_CHARS = 10
@@ -82,10 +91,20 @@ class PageText:
     """The signature fields on an OCR'd page (`ingest.signatures`); none for text."""
 
 
+@dataclass(frozen=True)
+class Rendition:
+    """A copy of the original in a whitelisted format, to keep beside it and to show."""
+
+    kind: str
+    """"pdf" or "jpeg"."""
+    data: bytes
+
+
 @dataclass
 class Extraction:
     pages: list[PageText]
     metadata: dict[str, Any] = field(default_factory=dict)
+    rendition: Rendition | None = None
 
     @property
     def text(self) -> str:
@@ -103,10 +122,10 @@ def extract(
 ) -> Extraction:
     """The text of the file at `path` (called `name` by the user) of format `kind`.
 
-    `kind` is what `ingest.sniff` returned: "pdf", "jpeg", "png", "tiff" or "docx" (a ZIP
-    is unpacked with `ingest.zipfiles.iter_members` first). `progress(done, total)` is
+    `kind` is what `ingest.sniff` returned (a ZIP is unpacked with
+    `ingest.zipfiles.iter_members` first). `progress(done, total)` is
     called after each page. Raises UnsupportedFormat, LimitExceeded, EncryptedDocument,
-    CorruptFile or OcrFailed.
+    CorruptFile, ConversionFailed or OcrFailed.
     """
     limits.check_path_size(path, name)
     if kind == "pdf":
@@ -115,6 +134,14 @@ def extract(
         return _extract_image(path, name, kind, engine, limits, progress)
     if kind == "docx":
         return _extract_docx(path, name, limits, progress)
+    if kind == "doc":
+        return _extract_word97(path, name, engine, limits, progress)
+    if kind in ("xlsx", "xls"):
+        return _extract_workbook(path, name, kind, limits, progress)
+    if kind == "ofd":
+        return _extract_ofd(path, name, limits, progress)
+    if kind == "heic":
+        return _extract_heic(path, name, engine, limits, progress)
     if kind == "zip":
         raise UnsupportedFormat(name, "ZIP 压缩包须先解压，逐个文件处理")
     raise UnsupportedFormat(name, f"不支持的文件类型 “{kind}”")
@@ -269,7 +296,7 @@ def _check_pixels(image: Image.Image, name: str, limits: Limits, page: int | Non
 
 def _corrupt_image(name: str, err: Exception) -> CorruptFile:
     reason = str(err)
-    if "truncated" in reason:
+    if "truncated" in reason or "end of file" in reason.lower():  # Pillow's; pillow-heif's
         return CorruptFile(name, "图片文件不完整 (数据被截断，可能上传或复制时中断)")
     return CorruptFile(name, f"图片文件已损坏，无法解码 ({reason})")
 
@@ -698,3 +725,115 @@ def _table_lines(tbl: Any) -> Iterator[str]:
         line = "\t".join(cells).rstrip("\t")
         if line.strip():
             yield line
+
+
+# --------------------------------------------------------------------------- DOC, WPS
+
+# A Word 97 or WPS file's rendition is a PDF, not a .docx: a PDF keeps the pages as
+# LibreOffice lays them out, so the browser shows them and they print as they looked;
+# its text layer goes through the PDF path above (a scan pasted into the document is
+# OCR'd there); and PDF is the whitelisted format kept for the long term, where a
+# converted .docx would be a second editable copy whose layout drifts with each reader.
+
+
+def _extract_word97(
+    path: Path, name: str, engine: OcrEngine, limits: Limits, progress: Progress | None
+) -> Extraction:
+    from dangan.ingest.office import convert
+
+    pdf = convert(path, "doc", "pdf", name)
+    with tempfile.TemporaryDirectory(prefix="dangan-doc-") as work:
+        copy = Path(work) / "rendition.pdf"
+        copy.write_bytes(pdf)
+        result = _extract_pdf(copy, name, engine, limits, progress)
+    result.metadata = {**result.metadata, "format": "doc", "rendition": "pdf"}
+    result.rendition = Rendition("pdf", pdf)
+    return result
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+
+def _extract_workbook(
+    path: Path, name: str, kind: str, limits: Limits, progress: Progress | None
+) -> Extraction:
+    """A ledger's cells as text, one item however many sheets it has (its sheets are one
+    ledger, never split into items); the rendition is LibreOffice's PDF of it, whose pages
+    are not the sheets, so their count is kept apart (`rendition_pages`)."""
+    from pypdf import PdfReader
+
+    from dangan.ingest.office import convert
+    from dangan.ingest.sheets import workbook_text
+    from dangan.ingest.zipfiles import check_zip_container
+
+    with tempfile.TemporaryDirectory(prefix="dangan-sheet-") as work:
+        if kind == "xlsx":
+            check_zip_container(path, name, limits)
+            text, metadata = workbook_text(path, name)
+        else:  # .xls and .et: no well-kept reader of Excel 97 writes back to us; convert
+            converted = Path(work) / "converted.xlsx"
+            converted.write_bytes(convert(path, kind, "xlsx", name))
+            text, metadata = workbook_text(converted, name)
+    pdf = convert(path, kind, "pdf", name)
+    metadata = {**metadata, "format": kind, "rendition": "pdf"}
+    try:
+        metadata["rendition_pages"] = len(PdfReader(BytesIO(pdf)).pages)
+    except Exception as err:  # LibreOffice's own PDF; a failure here is LibreOffice's
+        raise ConversionFailed(name, f"LibreOffice 生成的 PDF 无法读取 ({err})") from err
+    if looks_traditional(text):
+        metadata["traditional"] = True
+    if progress:
+        progress(1, 1)
+    return Extraction([PageText(1, text, None, "sheet", None)], metadata, Rendition("pdf", pdf))
+
+
+# --------------------------------------------------------------------------- OFD
+
+
+def _extract_ofd(path: Path, name: str, limits: Limits, progress: Progress | None) -> Extraction:
+    """OFD is itself a whitelisted format: no rendition, its text per page from its XML."""
+    from dangan.ingest.ofd import read_ofd
+    from dangan.ingest.zipfiles import check_zip_container
+
+    check_zip_container(path, name, limits)
+    read = read_ofd(path, name, limits.max_pdf_pages)
+    metadata: dict[str, Any] = {"format": "ofd", "page_count": len(read.pages), **read.metadata}
+    if looks_traditional("\n".join(read.pages)):
+        metadata["traditional"] = True
+    if progress:
+        progress(len(read.pages), len(read.pages))
+    pages = [PageText(n, text, None, "ofd", None) for n, text in enumerate(read.pages, start=1)]
+    return Extraction(pages, metadata)
+
+
+# --------------------------------------------------------------------------- HEIC
+
+
+def _extract_heic(
+    path: Path, name: str, engine: OcrEngine, limits: Limits, progress: Progress | None
+) -> Extraction:
+    """A phone's HEIC photo, decoded (pillow-heif) into a JPEG that keeps its EXIF; the
+    JPEG is read as any other phone photo and kept as the rendition browsers can show."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    with _pixel_guard(name, limits):
+        try:
+            with Image.open(path) as image:
+                _check_pixels(image, name, limits)
+                exif = image.info.get("exif")
+                rgb = image.convert("RGB")
+        except UnidentifiedImageError as err:
+            raise CorruptFile(name, "无法识别的 HEIC 照片，文件可能已损坏") from err
+        except (OSError, ValueError, SyntaxError, RuntimeError) as err:
+            raise _corrupt_image(name, err) from err
+    buffer = BytesIO()
+    rgb.save(buffer, "JPEG", quality=92, **({"exif": exif} if exif else {}))
+    jpeg = buffer.getvalue()
+    with tempfile.TemporaryDirectory(prefix="dangan-heic-") as work:
+        copy = Path(work) / "rendition.jpg"
+        copy.write_bytes(jpeg)
+        result = _extract_image(copy, name, "jpeg", engine, limits, progress)
+    result.metadata = {**result.metadata, "format": "heic", "rendition": "jpeg"}
+    result.rendition = Rendition("jpeg", jpeg)
+    return result

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dangan.archive import journal
+from dangan.archive import journal, renditions
 from dangan.archive.context import Archive
 from dangan.archive.document_facts import TYPED, read_document_facts
 from dangan.archive.errors import FilingRefused, IntegrityFailure
@@ -30,6 +30,7 @@ from dangan.archive.models import (
     Township,
     Village,
 )
+from dangan.archive.store import PutResult
 from dangan.ingest import typemodel
 from dangan.ingest.classify import THRESHOLD, decide
 from dangan.ingest.extract import Extraction, extract
@@ -105,7 +106,8 @@ def _refresh_vocabulary(ctx: StepContext) -> None:
 
 
 def extract_step(ctx: StepContext, job: Leased) -> None:
-    """Text per page (text layer, DOCX or OCR), then split a feeder scan into items."""
+    """Text per page (text layer, DOCX, cells, OFD or OCR) and the original's rendition
+    (`archive.renditions`), then split a feeder scan into items."""
     assert job.document_id is not None
     _refresh_vocabulary(ctx)
     sha256, name, kind = _start(ctx, job.document_id)
@@ -179,14 +181,47 @@ def _keep_crops(session: Session, doc: Document, fields: list[dict[str, Any]]) -
             )
 
 
+def _store_rendition(ctx: StepContext, result: Extraction, job: Leased) -> PutResult | None:
+    """The rendition's bytes put in the store, unless the original has one already: an
+    item extracted again keeps the rendition it was first shown and checked with (a
+    LibreOffice PDF differs from run to run by its creation date)."""
+    if result.rendition is None:
+        return None
+    with ctx.arc.db.read() as session:
+        doc = session.get(Document, job.document_id)
+        assert doc is not None
+        if renditions.rendition_of(session, doc.file) is not None:
+            return None
+    return ctx.arc.store.put_bytes(result.rendition.data)
+
+
+def _keep_rendition(session: Session, doc: Document, kind: str, sha256: str, size: int) -> None:
+    """A file row for the rendition, derived from the item's original."""
+    if session.scalar(select(StoredFile.id).where(StoredFile.sha256 == sha256)) is None:
+        session.add(
+            StoredFile(
+                sha256=sha256,
+                size=size,
+                media_type=kind,
+                original_name=f"{doc.file.original_name}.{'jpg' if kind == 'jpeg' else kind}",
+                role=renditions.ROLE,
+                derived_from_id=doc.file_id,
+            )
+        )
+
+
 def _save_extraction(
     ctx: StepContext, job: Leased, result: Extraction, parts: list[tuple[int, int]], seconds: float
 ) -> None:
     crops = _signature_crops(ctx, result)
+    # stored before the row that names it is committed, as the crops are
+    rendition = _store_rendition(ctx, result, job)
     with ctx.arc.db.write() as session:
         finish(session, job.id, ctx.owner)
         doc = session.get(Document, job.document_id)
         assert doc is not None
+        if rendition is not None and result.rendition is not None:
+            _keep_rendition(session, doc, result.rendition.kind, rendition.sha256, rendition.size)
         session.execute(delete(Page).where(Page.document_id == doc.id))
         items = [doc]
         for _ in parts[1:]:

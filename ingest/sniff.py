@@ -1,8 +1,11 @@
 """Decide a file's format by its content (magic bytes), never by its name.
 
-Accepted: "pdf", "jpeg", "png", "tiff", "docx", "zip". Everything else raises
-`UnsupportedFormat` with a reason that tells the user what to do (e.g. an old .doc must be
-saved as .docx). The name is only used to word the message ("扩展名为 .pdf，但内容是 ...").
+Accepted: "pdf", "jpeg", "png", "tiff", "docx", "zip", and the formats a village office
+also has: "doc" (Word 97, and WPS text, which WPS Office writes in the same binary format),
+"xls" (Excel 97, and WPS spreadsheets .et, likewise), "xlsx", "ofd" (GB/T 33190) and
+"heic" (phone photos). An OLE compound file is told apart by the streams it holds, not by
+its name. Everything else raises `UnsupportedFormat` with a reason that tells the user
+what to do. The name is only used to word the message ("扩展名为 .pdf，但内容是 ...").
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from pathlib import Path, PurePosixPath
 
 from dangan.ingest.exceptions import CorruptFile, EncryptedDocument, UnsupportedFormat
 
-KINDS = ("pdf", "jpeg", "png", "tiff", "docx", "zip")
+KINDS = ("pdf", "jpeg", "png", "tiff", "docx", "zip", "doc", "xls", "xlsx", "ofd", "heic")
 HEAD_BYTES = 65536
 """How much of a file `sniff_file` reads; `sniff` needs only the first 1 KB except for ZIPs."""
 
-_SUPPORTED = "仅支持 PDF、JPEG、PNG、TIFF、DOCX 及其 ZIP 压缩包"
+_SUPPORTED = "仅支持 PDF、OFD、JPEG、PNG、TIFF、HEIC、DOC、DOCX、WPS、XLS、XLSX、ET 及其 ZIP 压缩包"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LOCAL_HEADER = re.compile(rb"PK\x03\x04")
 
@@ -53,20 +56,45 @@ def _refuse(name: str, what: str) -> UnsupportedFormat:
     return UnsupportedFormat(name, f"{prefix} {what}")
 
 
-def _ole_reason(name: str, head: bytes) -> Exception:
+def _ole_kind(source: Path | bytes, name: str, head: bytes) -> str:
+    """A Word or Excel 97 file (or WPS's, in the same format) by the streams it holds."""
+    import olefile
+
     # An encrypted .docx/.xlsx is an OLE container holding an "EncryptionInfo" stream.
     if "EncryptionInfo".encode("utf-16-le") in head:
-        return EncryptedDocument(
-            name, "Office 文件已加密 (设有打开密码)：请在 Word/WPS 中取消密码后另存为 .docx 再上传"
+        raise EncryptedDocument(
+            name, "Office 文件已加密 (设有打开密码)：请在 Word/WPS 中取消密码后另存再上传"
         )
-    ext = _suffix(name)
-    if ext in (".xls", ".et"):
-        return _refuse(name, "旧版 Excel 表格 (.xls)，不受支持：请导出为 PDF")
-    if ext in (".ppt", ".dps"):
-        return _refuse(name, "旧版 PowerPoint 演示文稿 (.ppt)，不受支持：请导出为 PDF")
-    return _refuse(
-        name, "旧版 Word 文档 (.doc) 或 WPS 文档，不受支持：请用 Word 或 WPS 另存为 .docx 后再上传"
-    )
+    try:
+        with olefile.OleFileIO(source) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir()}
+    except (OSError, ValueError, IndexError, struct.error) as err:
+        raise CorruptFile(
+            name, f"Office 文档 (OLE 复合文件) 已损坏或不完整，无法读取其目录 ({err})"
+        ) from err
+    if "EncryptionInfo" in streams:
+        raise EncryptedDocument(
+            name, "Office 文件已加密 (设有打开密码)：请在 Word/WPS 中取消密码后另存再上传"
+        )
+    if "WordDocument" in streams:
+        return "doc"
+    if "Workbook" in streams or "Book" in streams:
+        return "xls"
+    if "PowerPoint Document" in streams:
+        raise _refuse(name, "PowerPoint 演示文稿 (.ppt)，不受支持：请导出为 PDF")
+    raise _refuse(name, f"无法识别的 Office 复合文档 (不是 Word 或 Excel 文件)：{_SUPPORTED}")
+
+
+_HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs"}
+
+
+def _is_heic(head: bytes) -> bool:
+    """An ISO media file whose brands say HEIF with HEVC images (not AVIF, not video)."""
+    if head[4:8] != b"ftyp":
+        return False
+    size = int.from_bytes(head[:4], "big")
+    brands = {head[i : i + 4] for i in range(8, min(size, len(head), 64), 4)}
+    return bool(brands & _HEIC_BRANDS) and (head[8:12] in _HEIC_BRANDS or b"mif1" in brands)
 
 
 def _zip_kind(name: str, members: list[str]) -> str:
@@ -75,11 +103,11 @@ def _zip_kind(name: str, members: list[str]) -> str:
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
-        return _raise(_refuse(name, "Excel 表格 (.xlsx)，不作为档案文件接收：请导出为 PDF 后上传"))
+        return "xlsx"
+    if "OFD.xml" in names:
+        return "ofd"
     if "ppt/presentation.xml" in names:
         return _raise(_refuse(name, "PowerPoint 演示文稿 (.pptx)，不受支持：请导出为 PDF"))
-    if "OFD.xml" in names:
-        return _raise(_refuse(name, "OFD 版式文件，暂不支持：请用 OFD 阅读器导出为 PDF"))
     if "mimetype" in names and "content.xml" in names:
         return _raise(_refuse(name, "OpenDocument 文档，不受支持：请另存为 .docx 或 PDF"))
     return "zip"
@@ -127,11 +155,12 @@ def sniff(head: bytes, name: str) -> str:
             members = _names_in_head(head)
         return _zip_kind(name, members)
     if head.startswith(_OLE):
-        raise _ole_reason(name, head)
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypavif"):
+        return _ole_kind(head, name, head)
+    if _is_heic(head):
+        return "heic"
+    if head[4:12] in (b"ftypavif", b"ftypavis", b"ftypmif1"):
         raise _refuse(
-            name,
-            "HEIC/AVIF 照片，不受支持：请在手机相机设置中选择“兼容性最佳”，或转换为 JPEG",
+            name, "AVIF 图片，不受支持：请在手机相机设置中选择“兼容性最佳”，或转换为 JPEG"
         )
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         raise _refuse(name, "WebP 图片，不受支持：请转换为 JPEG、PNG 或 TIFF")
@@ -175,6 +204,8 @@ def sniff_file(path: Path, name: str) -> str:
     """
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
+    if head.startswith(_OLE):
+        return _ole_kind(path, name, head)  # its directory may lie beyond the head
     if head[:4] not in (b"PK\x03\x04", b"PK\x05\x06"):
         return sniff(head, name)
     try:
@@ -194,4 +225,6 @@ def sniff_bytes(data: bytes, name: str) -> str:
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
             raise CorruptFile(name, f"ZIP 压缩包已损坏或不完整，无法读取目录 ({err})") from err
         return _zip_kind(name, members)
+    if data.startswith(_OLE):
+        return _ole_kind(data, name, data[:HEAD_BYTES])
     return sniff(data[:HEAD_BYTES], name)

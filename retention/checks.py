@@ -33,6 +33,7 @@ from dangan.archive.four_properties import (
     record,
 )
 from dangan.archive.models import Document, Transfer, Village, utcnow
+from dangan.archive.renditions import kept_file
 from dangan.retention.preservation_sources import latest_backup, latest_fixity
 from dangan.retention.transfer import verify
 
@@ -67,7 +68,12 @@ def filing_stage(arc: Archive, session: Session, village: Village | None) -> lis
                     if arc.store.verify(sha)
                     else Result("1-1", "failed", "原件与其 SHA-256 摘要不符(被改动)")
                 ]
-                found += file_checks(arc.store.path(sha), doc.file.media_type)
+                kept = kept_file(session, doc.file)
+                found += file_checks(
+                    arc.store.path(kept.sha256),
+                    kept.media_type,
+                    original=arc.store.path(sha) if kept is not doc.file else None,
+                )
             else:
                 found = [Result("1-1", "failed", "存储中缺少原件")]
             by_file[sha] = found

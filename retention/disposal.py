@@ -33,6 +33,7 @@ from dangan.archive.models import (
     utcnow,
 )
 from dangan.archive.queries import resolve_village
+from dangan.archive.renditions import rendition_of
 from dangan.archive.users import Account
 from dangan.retention.access import check_role, check_village
 from dangan.retention.periods import item_statuses, period_years, years_kept
@@ -411,7 +412,8 @@ def _release_files(
     session: Session, items: list[DisposalItem], when: dt.datetime
 ) -> tuple[list[str], list[str]]:
     """Marks destroyed every blob no item in keeping uses any more (a feeder scan's
-    parts share one blob; a ZIP's members live in their container too)."""
+    parts share one blob; a ZIP's members live in their container too), and the
+    renditions of those destroyed."""
     removed: list[str] = []
     kept: list[str] = []
     for file_id in sorted({i.document.file_id for i in items}):
@@ -431,6 +433,10 @@ def _release_files(
             continue
         file.destroyed_at = when
         removed.append(file.sha256)
+        rendition = rendition_of(session, file)
+        if rendition is not None and rendition.destroyed_at is None:
+            rendition.destroyed_at = when  # made from the original, it goes with it
+            removed.append(rendition.sha256)
     containers = {
         (i.document.extra or {}).get("container_sha256")
         for i in items

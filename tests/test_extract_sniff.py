@@ -46,12 +46,22 @@ def test_exe_named_pdf_is_refused() -> None:
     )
 
 
-def test_old_doc_must_be_saved_as_docx() -> None:
+def test_an_ole_file_whose_directory_cannot_be_read_is_damaged() -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-    with pytest.raises(UnsupportedFormat, match=r"旧版 Word 文档 \(\.doc\).*另存为 \.docx"):
+    with pytest.raises(CorruptFile) as info:
         sniff(ole, "评议表.doc")
-    with pytest.raises(UnsupportedFormat, match="旧版 Excel"):
-        sniff(ole, "台账.xls")
+    assert str(info.value).startswith("评议表.doc: Office 文档 (OLE 复合文件) 已损坏或不完整")
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "heic"),
+        (b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heicmiaf", "heic"),
+    ],
+)
+def test_heic_photos_are_known_by_their_brands(head: bytes, kind: str) -> None:
+    assert sniff(head + b"\x00" * 64, "IMG_0001.HEIC") == kind
 
 
 def test_password_protected_office_file_is_encrypted() -> None:
@@ -66,7 +76,9 @@ def test_password_protected_office_file_is_encrypted() -> None:
         (b"", "文件为空"),
         (b"Rar!\x1a\x07\x01\x00", "RAR 压缩包"),
         (b"GIF89a\x01\x00\x01\x00", "GIF 图片"),
-        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "HEIC"),
+        (b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmif1", "AVIF 图片"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1avif", "AVIF 图片"),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", "视频文件"),
         (b"<!DOCTYPE html><html><body>", "HTML"),
         ("户主姓名,身份证号\n张三,4305\n".encode("gbk"), "纯文本文件"),
         (bytes(range(0x80, 0x100)) * 4 + b"\x00", "无法识别的文件格式 (文件头 80 81 82"),
@@ -101,10 +113,10 @@ def test_docx_zip_and_office_lookalikes(tmp_path: Path) -> None:
     assert sniff_file(docx_path, "a.zip") == "docx"
     assert sniff_bytes(_docx_bytes(), "a.docx") == "docx"
     assert sniff_bytes(_zip_bytes({"a.pdf": b"%PDF-1.4"}), "a.zip") == "zip"
-    with pytest.raises(UnsupportedFormat, match="Excel 表格"):
-        sniff_bytes(_zip_bytes({"xl/workbook.xml": b"<x/>"}), "花名册.xlsx")
-    with pytest.raises(UnsupportedFormat, match="OFD"):
-        sniff_bytes(_zip_bytes({"OFD.xml": b"<x/>"}), "通知.ofd")
+    assert sniff_bytes(_zip_bytes({"xl/workbook.xml": b"<x/>"}), "花名册.zip") == "xlsx"
+    assert sniff_bytes(_zip_bytes({"OFD.xml": b"<x/>"}), "通知.zip") == "ofd"
+    with pytest.raises(UnsupportedFormat, match="PowerPoint"):
+        sniff_bytes(_zip_bytes({"ppt/presentation.xml": b"<x/>"}), "汇报.pptx")
 
 
 def test_sniff_finds_docx_from_a_head_only() -> None:

@@ -115,6 +115,27 @@ def test_file_checks_find_a_disguised_file_and_a_script(tmp_path):
     assert results["3-1"].outcome == "passed"
 
 
+def test_a_rendition_is_held_to_the_whitelist_and_its_original_searched_too(tmp_path):
+    """A .doc is kept with its PDF rendition: 3-x are the PDF's, 4-1 looks in both."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    rendition = tmp_path / "rendition.pdf"
+    with rendition.open("wb") as fh:
+        writer.write(fh)
+    original = tmp_path / "申请书.doc"
+    original.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    alone = {r.code: r for r in file_checks(original, "doc")}
+    assert alone["3-2"].failed
+    kept = {r.code: r for r in file_checks(rendition, "pdf", original=original)}
+    assert kept["3-1"].outcome == kept["3-2"].outcome == "passed"
+    assert "转换副本" in kept["3-2"].message and kept["4-1"].outcome == "passed"
+    original.write_bytes(b"MZ\x90\x00 a program named .doc")
+    kept = {r.code: r for r in file_checks(rendition, "pdf", original=original)}
+    assert kept["4-1"].failed and kept["4-1"].message.startswith("原件")
+
+
 def test_check_reports_each_stage_and_fails_on_a_changed_file(arc, tmp_path):
     import json
 

@@ -206,6 +206,31 @@ def test_extension_takes_an_item_off_a_draft_list(arc, world):  # type: ignore[n
         assert session.get(Document, ids["card_2005"]).status == "filed"
 
 
+def test_the_rendition_of_a_destroyed_original_goes_with_it(arc, world):  # type: ignore[no-untyped-def]
+    ids, accounts = world
+    rendition = arc.store.put_bytes(b"%PDF-1.4 rendition of the 2005 card").sha256
+    with arc.db.write() as session:
+        doc = session.get(Document, ids["card_2005"])
+        session.add(
+            StoredFile(
+                sha256=rendition,
+                size=35,
+                media_type="pdf",
+                original_name="连心卡.doc.pdf",
+                role="rendition",
+                derived_from_id=doc.file_id,
+            )
+        )
+    list_id = disposal.propose(arc, accounts["keeper"], today=TODAY)["id"]
+    disposal.approve(arc, accounts["head"], list_id, today=TODAY)
+    done = disposal.destroy(
+        arc, accounts["head"], list_id, witnesses=[accounts["w1"], accounts["w2"]], today=TODAY
+    )
+    assert rendition in done.removed and not arc.store.exists(rendition)
+    with arc.db.read() as session:
+        assert session.scalar(select(StoredFile).where(StoredFile.sha256 == rendition)).destroyed_at
+
+
 def test_the_crops_of_a_destroyed_items_signature_fields_go_with_it(arc, world):  # type: ignore[no-untyped-def]
     ids, accounts = world
     crop = arc.store.put_bytes(b"\x89PNG signature field of 2005").sha256

@@ -32,7 +32,7 @@ def ingest(
     request: Request,
     user: Annotated[Account, Depends(require("upload"))],
     files: Annotated[
-        list[UploadFile], File(description="一个或多个文件(扫描件、照片、PDF、Word、zip)")
+        list[UploadFile], File(description="一个或多个文件(扫描件、照片、PDF、OFD、Word、WPS、Excel 台账、zip)")
     ],
     village: Annotated[str | None, Form(description="所属村(代码或村名), 可选")] = None,
     household: Annotated[str | None, Form(description="所属户编号, 可选")] = None,

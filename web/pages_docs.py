@@ -19,7 +19,7 @@ from dangan.web.auth import require
 from dangan.web.deps import get_archive, reindex
 from dangan.web.downloads import original_response
 from dangan.web.errors import form_error
-from dangan.web.images import RENDERABLE, WIDTHS, page_png
+from dangan.web.images import WIDTHS, page_numbers, page_png
 from dangan.web.lookup import visible_document
 from dangan.web.permissions import can, village_allowed, visible_villages
 from dangan.web.privacy import mask_text
@@ -84,11 +84,11 @@ def item(
             "reasons": list(doc.review_reasons or []),
             "responsible": doc.responsible,
             "doc_number": doc.doc_number,
-            "images": (doc.file.media_type or "") in RENDERABLE
-            and doc.status not in ("failed", "destroyed"),
+            "images": bool(page_numbers(doc)),
+            "source_kind": doc.file.media_type,
             "destroyed": destruction_notice(doc) if doc.status == "destroyed" else None,
             "fixity_error": doc.file.fixity_error,
-            "page_numbers": list(range(1, max(doc.pages or 0, 1) + 1)),
+            "page_numbers": page_numbers(doc),
             "events": events,
             "may_refile": may_refile,
             "may_review": doc.status == "needs_review" and can(user, "review"),

@@ -17,7 +17,7 @@ from dangan.web.api_review import Placement, file_reviewed
 from dangan.web.auth import require
 from dangan.web.deps import get_archive, reindex
 from dangan.web.errors import form_error
-from dangan.web.images import RENDERABLE
+from dangan.web.images import page_numbers
 from dangan.web.lookup import MAX_ID, visible_document, visible_documents
 from dangan.web.permissions import visible_villages
 from dangan.web.privacy import mask_text
@@ -79,8 +79,8 @@ def review_item(
         context = {
             "doc": data,
             "reasons": list(doc.review_reasons or []),
-            "images": (doc.file.media_type or "") in RENDERABLE,
-            "page_numbers": list(range(1, max(doc.pages or 0, 1) + 1)),
+            "images": bool(page_numbers(doc)),
+            "page_numbers": page_numbers(doc),
             "types": sorted(arc.scheme.types.values(), key=lambda t: t.code),
             "villages": villages,
             "households": households,
