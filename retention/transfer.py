@@ -1,15 +1,20 @@
 """Transfer packages (移交) for the county archive: a BagIt bag (sha256 manifests) of one
 village's filed items (optionally one year), holding
 
-    data/originals/<档号>.<ext>     the originals, as stored
+    data/originals/<档号>.<ext>     the originals, as received
+    data/renditions/<档号>.pdf|.jpg the renditions of the originals whose format is not on
+                                    the whitelist (.doc, .xls, HEIC: `archive.renditions`)
     data/text/<档号>.txt            their extracted (OCR) text, pages split by form feeds
     data/metadata/<档号>.xml        DA/T 46 core metadata, valid against schema/item.xsd
     data/schema/item.xsd            that schema
     data/catalog/归档文件目录.xlsx|.pdf|.csv
     data/电子文件移交接收登记表.docx|.pdf
 
-and `verify`, the transfer-stage four-property checks a receiver runs on it. The sender
-keeps its copy: the items stay filed here and the catalog marks them 已移交.
+An item's metadata describes the file kept for the long term, held to the whitelist: its
+original, or its rendition when it has one, and then names the original too (原件), which
+travels beside it for authenticity. `verify` is the transfer-stage four-property checks a
+receiver runs on it. The sender keeps its copy: the items stay filed here and the catalog
+marks them 已移交.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from dangan.archive.four_properties import (
     metadata_checks,
     record,
 )
-from dangan.archive.models import Document, Page, Transfer, TransferItem, Village
+from dangan.archive.models import Document, Page, StoredFile, Transfer, TransferItem, Village
+from dangan.archive.renditions import kept_file
 from dangan.archive.store import hash_file
 from dangan.retention import transfer_form
 from dangan.retention.transfer_form import Registration
@@ -49,13 +55,20 @@ CATALOG_NAME = "归档文件目录"
 FORM_NAME = "电子文件移交接收登记表"
 RECEIVER = "县档案馆"
 SUFFIXES = {
-    "pdf": ".pdf",
-    "jpeg": ".jpg",
-    "png": ".png",
-    "tiff": ".tif",
-    "docx": ".docx",
-    "ofd": ".ofd",
+    "pdf": (".pdf",),
+    "jpeg": (".jpg", ".jpeg"),
+    "png": (".png",),
+    "tiff": (".tif", ".tiff"),
+    "docx": (".docx",),
+    "ofd": (".ofd",),
+    "doc": (".doc", ".wps"),  # WPS text is saved in Word 97's format
+    "xls": (".xls", ".et"),
+    "xlsx": (".xlsx",),
+    "heic": (".heic", ".heif"),
 }
+"""Each format's file name endings, the first one the default: an original keeps its own
+(a .wps stays .wps) when it is one of its format's."""
+PAYLOAD = ("originals", "renditions")
 ITEMS_TAG, BYTES_TAG = "Dangan-Items", "Dangan-Item-Bytes"
 ZIP_FORMATS = {"docx", "ofd"}  # zip containers the whitelist declares
 
@@ -76,6 +89,13 @@ def _filename(code: str) -> str:
 
 def _kind(media_type: str | None) -> str:
     return (media_type or "").lower().rsplit("/", 1)[-1].replace("jpg", "jpeg")
+
+
+def _payload_name(code: str, file: StoredFile) -> str:
+    """`file`'s name in the package: the item's 档号 and its format's ending."""
+    suffixes = SUFFIXES.get(_kind(file.media_type), ("",))
+    own = Path(file.original_name or "").suffix.lower()
+    return _filename(code) + (own if own in suffixes else suffixes[0])
 
 
 def _digitisation(path: Path, kind: str) -> tuple[str, str]:
@@ -118,6 +138,12 @@ def _metadata_xml(fields: dict[str, Any]) -> bytes:
     sub(props, "计算机文件大小", fields["size"])
     sub(props, "文本文件名", fields["text_name"])
     sub(props, "摘要", fields["sha256"], 算法="SHA-256")
+    if fields["original"] is not None:
+        name, kind, sha256 = fields["original"]
+        original = sub(props, "原件")
+        sub(original, "计算机文件名", name)
+        sub(original, "格式", kind)
+        sub(original, "摘要", sha256, 算法="SHA-256")
     scan = sub(root, "数字化属性")
     sub(scan, "扫描分辨率", fields["dpi"])
     sub(scan, "色彩模式", fields["colour"])
@@ -164,18 +190,24 @@ def export(
     ):
         texts.setdefault(page.document_id, []).append(page.text)
     out.mkdir(parents=True, exist_ok=True)
-    for folder in ("originals", "text", "metadata", "schema", "catalog"):
+    for folder in (*PAYLOAD, "text", "metadata", "schema", "catalog"):
         (out / folder).mkdir()
     shutil.copyfile(SCHEMA, out / "schema" / "item.xsd")
     results: list[Result] = []
     total = 0
     for _, household, row in catalog.rows():
         doc = docs[row.document_id]
-        kind = _kind(doc.file.media_type)
-        name = _filename(row.archival_code) + SUFFIXES.get(kind, "")
-        target = out / "originals" / name
-        arc.store.copy_to(doc.file.sha256, target)
+        kept = kept_file(session, doc.file)
+        original = out / "originals" / _payload_name(row.archival_code, doc.file)
+        arc.store.copy_to(doc.file.sha256, original)
         total += doc.file.size
+        target, described = original, None
+        if kept is not doc.file:
+            target = out / "renditions" / _payload_name(row.archival_code, kept)
+            arc.store.copy_to(kept.sha256, target)
+            total += kept.size
+            described = (f"originals/{original.name}", _kind(doc.file.media_type), doc.file.sha256)
+        kind = _kind(kept.media_type)
         text_name = _filename(row.archival_code) + ".txt"
         (out / "text" / text_name).write_text("\x0c".join(texts.get(doc.id, [])), encoding="utf-8")
         dpi, colour = _digitisation(target, kind)
@@ -194,10 +226,11 @@ def export(
             "retention": row.retention,
             "pages": row.pages,
             "format": kind,
-            "name": f"originals/{name}",
-            "size": doc.file.size,
+            "name": f"{target.parent.name}/{target.name}",
+            "size": kept.size,
             "text_name": f"text/{text_name}",
-            "sha256": doc.file.sha256,
+            "sha256": kept.sha256,
+            "original": described,
             "dpi": dpi,
             "colour": colour,
             "location": f"{village.code} {village.name}"
@@ -209,7 +242,7 @@ def export(
         )
         results += [
             Result(r.code, r.outcome, r.message, doc.id, row.archival_code)
-            for r in file_checks(target, kind)
+            for r in file_checks(target, kind, original=original if described else None)
         ]
         meta = Metadata(
             row.archival_code,
@@ -318,7 +351,7 @@ def _registration(
 def _code_of(relative: str) -> str | None:
     """The 档号 a payload path belongs to ("data/originals/Z105-…-0001.pdf")."""
     parts = relative.replace(os.sep, "/").split("/")
-    if len(parts) == 3 and parts[0] == "data" and parts[1] in ("originals", "text", "metadata"):
+    if len(parts) == 3 and parts[0] == "data" and parts[1] in (*PAYLOAD, "text", "metadata"):
         return parts[2].rsplit(".", 1)[0]
     return None
 
@@ -393,26 +426,39 @@ def verify(folder: Path) -> list[Result]:
             fail("1-4", f"{xml_path.name}: 档号 {text('d:档号')} 与文件名不符", code)
         name = text("d:电子属性/d:计算机文件名")
         listed.add(f"data/{name}")
-        original = data / name
-        if not original.is_file():
-            fail("2-3", f"{name}: 元数据所指的原件缺失", code)
+        kept = data / name
+        original_name = text("d:电子属性/d:原件/d:计算机文件名")
+        # a rendition is the archival copy; its original travels beside it, as received
+        what = "存档副本(原件的转换副本)" if original_name else "原件"
+        original = None
+        if original_name:
+            listed.add(f"data/{original_name}")
+            original = data / original_name
+            if not original.is_file():
+                fail("2-3", f"{code}: 元数据所指的原件 {original_name} 缺失", code)
+                original = None
+            elif hash_file(original) != text("d:电子属性/d:原件/d:摘要"):
+                fail("1-1", f"{code}: 原件 {original_name} 的 SHA-256 与元数据中的摘要不符", code)
+        if not kept.is_file():
+            fail("2-3", f"{code}: 元数据所指的{what} {name} 缺失", code)
             continue
-        size = original.stat().st_size
+        size = kept.stat().st_size
         if str(size) != text("d:电子属性/d:计算机文件大小"):
             fail(
                 "1-4",
-                f"{name}: 大小 {size} 与元数据 {text('d:电子属性/d:计算机文件大小')} 不符",
+                f"{code}: {what} {name} 大小 {size} 与元数据 "
+                f"{text('d:电子属性/d:计算机文件大小')} 不符",
                 code,
             )
-        if hash_file(original) != text("d:电子属性/d:摘要"):
-            fail("1-1", f"{name}: SHA-256 与元数据中的摘要不符", code)
+        if hash_file(kept) != text("d:电子属性/d:摘要"):
+            fail("1-1", f"{code}: {what} {name} 的 SHA-256 与元数据中的摘要不符", code)
         row = catalog_rows.get(code)
         if row is None:
             fail("2-3", f"{code}: 有文件而目录中没有其条目", code)
         elif (row["题名"], row["日期"]) != (text("d:内容描述/d:题名"), text("d:内容描述/d:日期")):
             fail("1-4", f"{code}: 元数据的题名或日期与目录不符", code)
         kind = text("d:电子属性/d:格式")
-        for r in file_checks(original, kind, code=code):
+        for r in file_checks(kept, kind, original=original, code=code):
             if r.failed:
                 fail(r.code, f"{name}: {r.message}", code)
             elif r.outcome == "unchecked":
@@ -432,8 +478,9 @@ def verify(folder: Path) -> list[Result]:
                 fail(r.code, f"{xml_path.name}: {r.message}", code)
     for code in sorted(set(catalog_rows) - xml_codes):
         fail("2-3", f"{code}: 目录中有条目而包中没有其文件", code)
-    originals = [p for p in (data / "originals").glob("*") if p.is_file()]
-    total = sum(p.stat().st_size for p in originals)
+    total = sum(
+        p.stat().st_size for folder in PAYLOAD for p in (data / folder).glob("*") if p.is_file()
+    )
     declared = {**bag.info}
     if str(len(xml_codes)) != declared.get(ITEMS_TAG) or str(total) != declared.get(BYTES_TAG):
         fail(
@@ -450,15 +497,16 @@ def verify(folder: Path) -> list[Result]:
     }
     for path in sorted(p for p in data.rglob("*") if p.is_file()):
         relative = "data/" + path.relative_to(data).as_posix()
+        payload = relative.startswith(tuple(f"data/{folder}/" for folder in PAYLOAD))
         known = (
             relative in listed
             or relative in fixed
-            or (not relative.startswith("data/originals/") and _code_of(relative) in xml_codes)
+            or (not payload and _code_of(relative) in xml_codes)
             or _code_of(relative) in unreadable
         )
         if not known:
             fail("4-3", f"{relative}: 不是目录或元数据列出的文件", _code_of(relative))
-        elif relative.startswith("data/originals/"):
+        elif payload:
             continue
         elif _compressed(path) and not relative.endswith((".xlsx", ".docx")):
             fail("4-4", f"{relative}: 使用了未声明的压缩或加密", _code_of(relative))
