@@ -435,23 +435,22 @@ def verify(folder: Path) -> list[Result]:
             listed.add(f"data/{original_name}")
             original = data / original_name
             if not original.is_file():
-                fail("2-3", f"{code}: 元数据所指的原件 {original_name} 缺失", code)
+                fail("2-3", f"{original_name}: 元数据所指的原件缺失", code)
                 original = None
             elif hash_file(original) != text("d:电子属性/d:原件/d:摘要"):
-                fail("1-1", f"{code}: 原件 {original_name} 的 SHA-256 与元数据中的摘要不符", code)
+                fail("1-1", f"{original_name}: 原件的 SHA-256 与元数据中的摘要不符", code)
         if not kept.is_file():
-            fail("2-3", f"{code}: 元数据所指的{what} {name} 缺失", code)
+            fail("2-3", f"{name}: 元数据所指的{what}缺失", code)
             continue
         size = kept.stat().st_size
         if str(size) != text("d:电子属性/d:计算机文件大小"):
             fail(
                 "1-4",
-                f"{code}: {what} {name} 大小 {size} 与元数据 "
-                f"{text('d:电子属性/d:计算机文件大小')} 不符",
+                f"{name}: {what}大小 {size} 与元数据 {text('d:电子属性/d:计算机文件大小')} 不符",
                 code,
             )
         if hash_file(kept) != text("d:电子属性/d:摘要"):
-            fail("1-1", f"{code}: {what} {name} 的 SHA-256 与元数据中的摘要不符", code)
+            fail("1-1", f"{name}: {what}的 SHA-256 与元数据中的摘要不符", code)
         row = catalog_rows.get(code)
         if row is None:
             fail("2-3", f"{code}: 有文件而目录中没有其条目", code)

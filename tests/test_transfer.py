@@ -258,7 +258,7 @@ def test_a_missing_or_altered_rendition_or_original_fails_naming_the_item(office
     assert (
         "2-3",
         code,
-        f"{code}: 元数据所指的存档副本(原件的转换副本) renditions/{code}.pdf 缺失",
+        f"renditions/{code}.pdf: 元数据所指的存档副本(原件的转换副本)缺失",
     ) in missing
     # and the package's byte count, which no item names
     assert {item for _, item, _ in missing} == {code, None}
@@ -267,7 +267,7 @@ def test_a_missing_or_altered_rendition_or_original_fails_naming_the_item(office
     assert (
         "1-1",
         code,
-        f"{code}: 存档副本(原件的转换副本) renditions/{code}.pdf 的 SHA-256 与元数据中的摘要不符",
+        f"renditions/{code}.pdf: 存档副本(原件的转换副本)的 SHA-256 与元数据中的摘要不符",
     ) in altered
     assert {item for _, item, _ in altered} == {code}
 
@@ -275,7 +275,9 @@ def test_a_missing_or_altered_rendition_or_original_fails_naming_the_item(office
     assert (
         "1-1",
         code,
-        f"{code}: 原件 originals/{code}.doc 的 SHA-256 与元数据中的摘要不符",
+        f"originals/{code}.doc: 原件的 SHA-256 与元数据中的摘要不符",
     ) in original
+    gone = damaged("gone", lambda d: (d / "originals" / f"{code}.doc").unlink())
+    assert ("2-3", code, f"originals/{code}.doc: 元数据所指的原件缺失") in gone
     result = CliRunner().invoke(app, ["transfer", "verify", str(tmp_path / "missing")])
-    assert result.exit_code == 1 and f"renditions/{code}.pdf 缺失" in result.stdout
+    assert result.exit_code == 1 and f"renditions/{code}.pdf: 元数据所指的存档副本" in result.stdout
