@@ -92,6 +92,8 @@ class VillageFacts:
     """Its meetings and its 公示's posting periods (audit.sources)."""
     unsigned: tuple[UnsignedField, ...] = ()
     """Signature fields left unsigned on its own items (minutes, 评议 records)."""
+    unplaced: tuple[ItemFact, ...] = ()
+    """Its items waiting in review whose household could not be told."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def read_facts(
     rules that look across villages need, small enough for a county at once."""
     items: dict[int, list[ItemFact]] = defaultdict(list)
     unsigned: dict[tuple[str, int | None], list[UnsignedField]] = defaultdict(list)
+    unplaced: dict[int, list[ItemFact]] = defaultdict(list)
     readings: dict[int, HouseholdReadings] = {}
     village_papers: dict[int, VillageReadings] = {}
     if papers:
@@ -141,6 +144,25 @@ def read_facts(
         )
         for household_id, *item in rows:
             items[household_id].append(ItemFact(*item))
+        for village, *item in session.execute(
+            select(
+                Document.village_id,
+                Document.id,
+                Document.archival_code,
+                Document.doc_type,
+                Document.status,
+                Document.title,
+                Document.date,
+            )
+            .where(
+                Document.household_id.is_(None),
+                Document.village_id.is_not(None),
+                in_village(village_id),
+                Document.status == "needs_review",
+            )
+            .order_by(Document.id)
+        ):
+            unplaced[village].append(ItemFact(*item))
         readings, village_papers = read_sources(session, measure_words, village_id)
         for found in unsigned_fields(session, village_id):
             if found.household_id is not None:
@@ -196,6 +218,7 @@ def read_facts(
             name,
             village_papers.get(vid) or VillageReadings(),
             tuple(unsigned.get(("village", vid), ())),
+            tuple(unplaced.get(vid, ())),
         )
         for vid, code, name in session.execute(
             select(Village.id, Village.code, Village.name)

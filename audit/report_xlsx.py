@@ -24,6 +24,7 @@ FINDING_COLUMNS = (
 # under the findings' columns: rule under rule, household under household, text under text
 DEDUCTION_COLUMNS = ("序号", "规则", "扣分", "户编号", "说明", "扣分项", "所据发现序号")
 
+
 def _summary(ws: Worksheet, content: Content, titles: dict[str, str]) -> None:
     from openpyxl.styles import Alignment, Font
 

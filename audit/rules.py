@@ -55,27 +55,43 @@ def _finding(
 
 # -- completeness (一户一档) -------------------------------------------------------------
 
+MAX_MAYBE = 5
+"""Items in review a MISSING_ITEM warning shows as evidence (it counts them all)."""
+
 
 def missing_items(facts: Facts, ctx: Context) -> Iterator[Finding]:
     """MISSING_ITEM: a required item (scheme.toml [required]; an exited household also
     its exit papers) of which the file holds none, filed or waiting in review; and a
-    village's notices of a round (`round_papers`)."""
+    village's notices of a round (`round_papers`). A warning rather than an error while
+    an item in review could be it: one of the household's whose type was not told, or one
+    of its village's of that type (or none) whose household was not told."""
     yield from round_papers(facts, ctx)
+    unplaced = {v.code: v.unplaced for v in facts.villages}
     for hh in facts.households:
         have = {item.doc_type for item in hh.items}
+        untyped = [i for i in hh.items if i.status == "needs_review" and i.doc_type is None]
         for code in ctx.scheme.required_for(hh.exit_year is not None):
             if code in have:
                 continue
             name = ctx.scheme.types[code].name
             why = f"(脱贫年度 {hh.exit_year})" if code in ctx.scheme.required_exited else ""
+            message = f"{hh.label} 的档案缺少{name}({code}){why}"
+            roster = hh.roster(
+                f"识别年度 {hh.identification_year or '未填'}, 脱贫年度 {hh.exit_year or '未脱贫'}"
+            )
+            maybe = untyped + [
+                i for i in unplaced.get(hh.village_code, ()) if i.doc_type in (code, None)
+            ]
+            if not maybe:
+                yield _finding(hh, "MISSING_ITEM", "error", message, roster)
+                continue
             yield _finding(
                 hh,
                 "MISSING_ITEM",
-                "error",
-                f"{hh.label} 的档案缺少{name}({code}){why}",
-                hh.roster(
-                    f"识别年度 {hh.identification_year or '未填'}, 脱贫年度 {hh.exit_year or '未脱贫'}"
-                ),
+                "warning",
+                f"{message}; 待审核的文件中有 {len(maybe)} 份可能是它, 请先审核",
+                roster,
+                *(i.evidence(f"待审核: {i.title or '未识别类型'}") for i in maybe[:MAX_MAYBE]),
             )
 
 

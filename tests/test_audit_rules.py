@@ -135,6 +135,35 @@ def test_missing_item_and_items_waiting_in_review(world, arc: Archive) -> None:
     assert waiting["severity"] == "info" and waiting["evidence"][0]["document_id"]
 
 
+def test_a_missing_item_that_may_be_waiting_in_review_is_a_warning(world, arc: Archive) -> None:
+    def build(session: Session, village: Village) -> None:
+        for no, name in (("001", "王建国"), ("002", "李秀英"), ("003", "赵四")):
+            hh = household(session, village, no, name)
+            for code in arc.scheme.required_household:
+                if (no, code) not in (("001", "H09"), ("002", "H05"), ("003", "H02")):
+                    factories.document(
+                        session, arc, village_row=village, household_row=hh, doc_type=code
+                    ).status = "filed"
+            if no == "001":  # the household's own item, its type not told
+                untyped = factories.document(
+                    session, arc, village_row=village, household_row=hh, doc_type="H01"
+                )
+                untyped.doc_type, untyped.status = None, "needs_review"
+        # an H05 of the village whose household was not told; nothing could be 003's H02
+        factories.document(
+            session, arc, village_row=village, household_row=None, doc_type="H05"
+        ).status = "needs_review"
+
+    found = {f["household_no"]: f for f in world(build, "MISSING_ITEM") if f["household_no"]}
+    assert {no: f["severity"] for no, f in found.items()} == {
+        "001": "warning",
+        "002": "warning",
+        "003": "error",
+    }
+    assert "待审核的文件中有 1 份可能是它" in found["002"]["message"]
+    assert [e["document_id"] is not None for e in found["001"]["evidence"]] == [False, True]
+
+
 def test_no_helper_when_the_roster_pairs_none(world) -> None:
     def build(session: Session, village: Village) -> None:
         cadre = helper(session)
