@@ -7,7 +7,9 @@ archive (SQLite, its roster imported first) and run to the end (extract, classif
 index) by the in-process pool with 1 and 2 processes, then by 1 and 2 Celery workers
 (`dangan worker --processes 1` each, all queues) on a redis-server started on loopback.
 Workers are started and warm (one text PDF through first) before the clock starts; the
-time is from the first upload to the last item decided. Pages per minute.
+time is from the first upload to the last item decided. Pages per minute. `--rounds`
+repeats every run, pool and Celery interleaved, and the median and spread are reported
+with the load average and the CPU time: the machine is shared.
 
 Classify latency while OCR is saturated: every page is uploaded at once, so the OCR
 backlog is as long as it gets, and each item's classify step is timed from its job's
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -31,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,12 +134,26 @@ def celery(arc: Archive, broker: str, queue_sets: list[list[str]]) -> Iterator[N
             proc.wait(60)
 
 
-def run(
-    corpus: Path, truth: dict, files: list[dict], name: str, workers: Callable
-) -> tuple[float, list[float]]:
-    """(seconds from first upload to last job done, classify latencies in seconds)."""
+@dataclass
+class Run:
+    seconds: float  # first upload to last job done
+    cpu: float  # CPU seconds of every process of the run, start-up and warm-up included
+    load: float  # 1-minute load average when the timed part ended
+    latencies: list[float]  # classify steps, job created to journal event
+
+
+def _cpu() -> float:
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(corpus: Path, truth: dict, files: list[dict], name: str, workers: Callable) -> Run:
     arc = fresh_archive(corpus, truth, name)
     warm = next(e for e in truth["files"] if e["form"] == "pdf_text")
+    cpu = _cpu()
     try:
         with workers(arc):
             with (corpus / warm["path"]).open("rb") as fh:
@@ -147,6 +165,7 @@ def run(
                     receive_stream(arc, fh, entry["path"], actor="bench")
             _until_done(arc)
             seconds = time.monotonic() - started
+            load = os.getloadavg()[0]
         with arc.db.read() as session:
             created = dict(
                 session.execute(
@@ -163,7 +182,8 @@ def run(
             )
         assert failed == 0, f"{name}: {failed} item(s) failed"
         latencies = [(at - created[int(i)]).total_seconds() for i, at in events]
-        return seconds, latencies[1:]  # the warm-up item is not timed
+        # the warm-up item is not timed
+        return Run(seconds, _cpu() - cpu, load, latencies[1:])
     finally:
         arc.close()
         shutil.rmtree(arc.settings.home, ignore_errors=True)
@@ -178,6 +198,7 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=12, help="single-page scans to read")
+    parser.add_argument("--rounds", type=int, default=3, help="pool and Celery runs, interleaved")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
@@ -194,50 +215,90 @@ def main() -> None:
     files = scans[::step][: args.pages]
     pages = len(files)
 
-    rows, latency = [], {}
+    throughput: dict[str, list[Run]] = {}
+    latency: dict[str, list[Run]] = {}
     with redis_server() as broker:
-        runs: list[tuple[str, Callable]] = [
-            ("in-process pool, 1 process", lambda a: pool(a, 1)),
-            ("Celery, 1 worker", lambda a: celery(a, broker, [ALL])),
-            ("in-process pool, 2 processes", lambda a: pool(a, 2)),
-            ("Celery, 2 workers", lambda a: celery(a, broker, [ALL, ALL])),
+        pairs: list[tuple[tuple[str, Callable], tuple[str, Callable]]] = [
+            (
+                ("in-process pool, 1 process", lambda a: pool(a, 1)),
+                ("Celery, 1 worker", lambda a: celery(a, broker, [ALL])),
+            ),
+            (
+                ("in-process pool, 2 processes", lambda a: pool(a, 2)),
+                ("Celery, 2 workers", lambda a: celery(a, broker, [ALL, ALL])),
+            ),
         ]
-        for label, workers in runs:
-            seconds, _ = run(corpus, truth, files, label.split(",")[0][:6], workers)
-            rows.append((label, seconds, pages / seconds * 60))
-            print(
-                f"{label}: {pages} pages in {seconds:.1f} s, {pages / seconds * 60:.1f} pages/min"
-            )
-        for label, workers in (
+        apart = (
             ("in-process pool, 2 processes", lambda a: pool(a, 2)),
             (
                 "Celery: 1 worker on ocr, 1 on classify+index",
                 lambda a: celery(a, broker, [["ocr"], ["classify", "index", "maintenance"]]),
             ),
-        ):
-            _, waits = run(corpus, truth, files, "latency", workers)
-            latency[label] = waits
-            print(f"{label}: classify p50 {statistics.median(waits):.2f} s, p95 {p95(waits):.2f} s")
+        )
+        for n in range(args.rounds):
+            # A/B then B/A: neither side always runs first after a pause.
+            for pair in pairs:
+                for label, workers in pair if n % 2 == 0 else pair[::-1]:
+                    got = run(corpus, truth, files, label.split(",")[0][:6], workers)
+                    throughput.setdefault(label, []).append(got)
+                    print(
+                        f"round {n + 1} {label}: {pages} pages in {got.seconds:.1f} s, "
+                        f"{pages / got.seconds * 60:.1f} pages/min, CPU {got.cpu:.0f} s, "
+                        f"load {got.load:.1f}",
+                        flush=True,
+                    )
+            for label, workers in apart if n % 2 == 0 else apart[::-1]:
+                got = run(corpus, truth, files, "latency", workers)
+                latency.setdefault(label, []).append(got)
+                print(
+                    f"round {n + 1} {label}: classify p95 {p95(got.latencies):.2f} s, "
+                    f"load {got.load:.1f}",
+                    flush=True,
+                )
 
+    def ppm(r: Run) -> float:
+        return pages / r.seconds * 60
+
+    medians = {label: statistics.median(ppm(r) for r in runs) for label, runs in throughput.items()}
+    rows = []
+    for label, runs in throughput.items():
+        rates = [ppm(r) for r in runs]
+        rows.append(
+            f"| {label} | {medians[label]:.1f} | {min(rates):.1f}–{max(rates):.1f} | "
+            f"{' / '.join(f'{x:.1f}' for x in rates)} | "
+            f"{statistics.median(r.cpu for r in runs):.0f} | "
+            f"{' / '.join(f'{r.load:.1f}' for r in runs)} |"
+        )
+    ratios = [
+        f"{celery_label}: {medians[celery_label] / medians[pool_label] * 100 - 100:+.1f} %"
+        for (pool_label, _), (celery_label, _) in pairs
+    ]
     body = "\n".join(
         [
-            "Measured with `bench/scale.py` (`--pages "
-            f"{pages}`: single-page demo scans, SQLite, tesseract). The machine was shared "
-            "with other engineers' test suites while this ran (2 cores, loaded): read the "
-            "figures as a comparison made minutes apart, not as this hardware's speed.",
+            f"Measured with `bench/scale.py --pages {pages} --rounds {args.rounds}`: "
+            "single-page demo scans, SQLite, tesseract; the pool and Celery runs interleaved "
+            "(A/B, then B/A in the next round). The machine (2 cores) was shared with other "
+            "engineers' work while this ran: the load average at the end of each run is given "
+            "beside it, and the spread between rounds is the noise the comparison has to beat.",
             "",
-            "| run | seconds | pages/min |",
-            "|---|---:|---:|",
-            *(f"| {label} | {s:.1f} | {ppm:.1f} |" for label, s, ppm in rows),
+            "| run | median pages/min | spread | each round | median CPU s | load |",
+            "|---|---:|---:|---|---:|---|",
+            *rows,
+            "",
+            "Celery against the pool, medians: " + "; ".join(ratios) + " (goal: within 5 %).",
             "",
             "Classify step, from its job's creation to its journal event (waiting plus the "
-            f"step), every page uploaded at once so that OCR is saturated ({pages} items):",
+            f"step), every page uploaded at once so that OCR is saturated ({pages} items a "
+            "round, all rounds together):",
             "",
             "| run | p50 s | p95 s | max s |",
             "|---|---:|---:|---:|",
             *(
                 f"| {label} | {statistics.median(w):.2f} | {p95(w):.2f} | {max(w):.2f} |"
-                for label, w in latency.items()
+                for label, w in (
+                    (label, [x for r in runs for x in r.latencies])
+                    for label, runs in latency.items()
+                )
             ),
         ]
     )

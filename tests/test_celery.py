@@ -4,6 +4,7 @@ DANGAN_TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -12,19 +13,23 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dangan.archive.models import Document, Job, JournalEvent, Page
+from dangan.archive.models import Backup, Document, FixityRun, Job, JournalEvent, Page
 from dangan.cli.demo import load_demo
 from dangan.demo.build import build_township
 from dangan.ingest.receive import receive_stream
+from dangan.retention.backup_verify import verify_backup
 from dangan.search.backend import SearchQuery
 from dangan.search.service import SearchService, open_backend
+from dangan.web.app import create_app
 from tests.pages import image_pdf
 from tests.waiting import wait_until
 
@@ -81,17 +86,18 @@ def broker(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @contextmanager
-def celery_workers(logs: Path, *queue_sets: list[str]) -> Iterator[list[subprocess.Popen]]:
-    """One `dangan worker --processes 1` per queue set, stopped (SIGTERM) at the end."""
+def dangan_processes(logs: Path, *commands: list[str]) -> Iterator[list[subprocess.Popen]]:
+    """`dangan COMMAND...` each in a session of its own, stopped (SIGTERM) at the end."""
     procs = []
     try:
-        for n, queues in enumerate(queue_sets):
-            args = [str(DANGAN), "worker", "--processes", "1"]
-            args += [f"--queue={q}" for q in queues]
-            with open(logs / f"worker{n}.log", "wb") as log:
+        for n, command in enumerate(commands):
+            with open(logs / f"{command[0]}{n}.log", "wb") as log:
                 procs.append(
                     subprocess.Popen(
-                        args, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+                        [str(DANGAN), *command],
+                        start_new_session=True,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
                     )
                 )
         yield procs
@@ -104,6 +110,13 @@ def celery_workers(logs: Path, *queue_sets: list[str]) -> Iterator[list[subproce
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(10)
+
+
+def celery_workers(logs: Path, *queue_sets: list[str]):  # type: ignore[no-untyped-def]
+    """One `dangan worker --processes 1` per queue set."""
+    return dangan_processes(
+        logs, *(["worker", "--processes", "1", *(f"--queue={q}" for q in qs)] for qs in queue_sets)
+    )
 
 
 def _settled(arc) -> bool:  # type: ignore[no-untyped-def]
@@ -240,3 +253,77 @@ def test_a_celery_worker_serves_the_inbox(arc, broker, tmp_path):
     assert [(status, name) for _, status, name in docs] == [("needs_review", "scan.pdf")]
     assert not (inbox / "scan.pdf").exists()
     assert _indexed_ids(arc) == [docs[0][0]]
+
+
+def _maintenance_runs(arc) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """(actor, status) of every backup and (actor, finished or not) of every fixity run."""
+    with arc.db.read() as session:
+        backups = session.execute(select(Backup.actor, Backup.status).order_by(Backup.id)).all()
+        runs = session.execute(
+            select(FixityRun.actor, FixityRun.finished_at).order_by(FixityRun.id)
+        ).all()
+    return (
+        [tuple(b) for b in backups],
+        [(actor, "finished" if finished else "running") for actor, finished in runs],
+    )
+
+
+def test_beat_sends_the_scrub_and_the_daily_backup_to_a_maintenance_worker(
+    arc, broker, tmp_path, monkeypatch
+):
+    receive_stream(arc, io.BytesIO(image_pdf(FOUR_PAGES[:1])), "scan.pdf", actor="t")
+    target = tmp_path / "backups"
+    for name, value in {
+        "DANGAN_FIXITY_EVERY_SECONDS": "1",
+        "DANGAN_BACKUP_DIR": str(target),
+        "DANGAN_BACKUP_CHECK_SECONDS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with dangan_processes(
+        tmp_path, ["beat"], ["worker", "--processes", "1", "--queue=maintenance"]
+    ):
+        backed_up = wait_until(
+            lambda: (runs := _maintenance_runs(arc))[0] and runs,
+            300,
+            "beat's backup to be made by the maintenance worker",
+            0.5,
+        )
+        # A check a second, each one after the backup finds it done: still one backup.
+        scrubs = len(backed_up[1])
+        wait_until(
+            lambda: len(_maintenance_runs(arc)[1]) >= scrubs + 3, 120, "three more scrubs", 0.5
+        )
+    backups, runs = _maintenance_runs(arc)
+    assert backups == [("schedule:daily-backup", "ok")]
+    assert runs[0] == ("schedule:fixity", "finished") and {a for a, _ in runs} == {
+        "schedule:fixity"
+    }
+    assert verify_backup(target).ok
+    with arc.db.read() as session:
+        actions = session.scalars(select(JournalEvent.action)).all()
+        queued = session.scalars(select(Document.status)).all()
+    assert actions.count("backup.create") == 1 and actions.count("fixity.run") >= 4
+    assert queued == ["queued"]  # beat sends maintenance only: no pipeline worker ran
+    _journal_verifies()
+
+
+@pytest.mark.parametrize("broker_url", [None, "redis://127.0.0.1:9/0"])
+def test_the_web_app_runs_the_schedules_only_without_a_broker(
+    arc, tmp_path, monkeypatch, broker_url
+):
+    """With a broker, `dangan beat` runs them (above); the server must not run them too.
+    The broker named is never reached: the app does not talk to it."""
+    monkeypatch.setenv("DANGAN_FIXITY_FIRST_DELAY_SECONDS", "0")
+    monkeypatch.setenv("DANGAN_BACKUP_DIR", str(tmp_path / "backups"))
+    served = dataclasses.replace(
+        arc, settings=dataclasses.replace(arc.settings, broker_url=broker_url)
+    )
+    with TestClient(create_app(served)):
+        names = {t.name for t in threading.enumerate()}
+        if broker_url is None:
+            assert {"dangan-fixity", "daily-backup"} <= names
+            wait_until(lambda: all(_maintenance_runs(arc)), 60, "the server's own schedules")
+        else:
+            assert not {"dangan-fixity", "daily-backup"} & names
+    if broker_url is not None:
+        assert _maintenance_runs(arc) == ([], [])
