@@ -8,15 +8,9 @@ import dataclasses
 import io
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,107 +24,13 @@ from dangan.retention.backup_verify import verify_backup
 from dangan.search.backend import SearchQuery
 from dangan.search.service import SearchService, open_backend
 from dangan.web.app import create_app
+from tests.carriers import DANGAN, celery_workers, dangan_processes, settled
 from tests.pages import image_pdf
 from tests.waiting import wait_until
 
 redis = pytest.importorskip("redis")
 
-DANGAN = Path(sys.executable).with_name("dangan")
 PIPELINE = ["ocr", "classify", "maintenance"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (`make system` installs it)")
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    args = [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
-    proc = subprocess.Popen(
-        [*args, "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-
-    def answers() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    try:
-        wait_until(answers, 30, "redis-server to answer", 0.1)
-        yield url
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(10)
-
-
-@pytest.fixture
-def broker(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty broker, named in DANGAN_BROKER_URL for this process and the workers."""
-    with redis.Redis.from_url(redis_url) as client:
-        client.flushall()  # job ids start again with each test's empty database
-    monkeypatch.setenv("DANGAN_BROKER_URL", redis_url)
-    return redis_url
-
-
-@contextmanager
-def dangan_processes(logs: Path, *commands: list[str]) -> Iterator[list[subprocess.Popen]]:
-    """`dangan COMMAND...` each in a session of its own, stopped (SIGTERM) at the end."""
-    procs = []
-    try:
-        for n, command in enumerate(commands):
-            with open(logs / f"{command[0]}{n}.log", "wb") as log:
-                procs.append(
-                    subprocess.Popen(
-                        [str(DANGAN), *command],
-                        start_new_session=True,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        yield procs
-    finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-
-
-def celery_workers(logs: Path, *queue_sets: list[str]):  # type: ignore[no-untyped-def]
-    """One `dangan worker --processes 1` per queue set."""
-    return dangan_processes(
-        logs, *(["worker", "--processes", "1", *(f"--queue={q}" for q in qs)] for qs in queue_sets)
-    )
-
-
-def _settled(arc) -> bool:  # type: ignore[no-untyped-def]
-    """No item waits and no job is left to run."""
-    with arc.db.read() as session:
-        waiting = session.scalar(
-            select(func.count())
-            .select_from(Document)
-            .where(Document.status.in_(("queued", "processing")))
-        )
-        open_jobs = session.scalar(
-            select(func.count()).select_from(Job).where(Job.status.in_(("pending", "leased")))
-        )
-    return waiting == 0 and open_jobs == 0
 
 
 def _indexed_ids(arc) -> list[int]:  # type: ignore[no-untyped-def]
@@ -168,7 +68,7 @@ def test_demo_items_go_through_celery_workers_and_are_filed(arc, broker, tmp_pat
     assert counts == {"queued": len(kept), "duplicate": 0, "failed": 0}
 
     with celery_workers(tmp_path, PIPELINE, PIPELINE, ["index"]):
-        wait_until(lambda: _settled(arc), 600, "the Celery workers to finish every item", 1)
+        wait_until(lambda: settled(arc), 600, "the Celery workers to finish every item", 1)
 
     with arc.db.read() as session:
         docs = session.scalars(select(Document)).all()
@@ -219,7 +119,7 @@ def test_a_worker_killed_mid_ocr_task_loses_nothing_and_duplicates_nothing(
         owner = wait_until(lambda: _ocr_midway(arc), 300, "OCR to be part-way through", 0.2)
         victim = int(owner.rpartition(":")[2])
         os.kill(victim, signal.SIGKILL)  # the worker process running the task
-        wait_until(lambda: _settled(arc), 600, "the item to be finished after the kill", 1)
+        wait_until(lambda: settled(arc), 600, "the item to be finished after the kill", 1)
 
     with arc.db.read() as session:
         extract = session.scalars(select(Job).where(Job.step == "extract")).one()
@@ -244,7 +144,7 @@ def test_a_celery_worker_serves_the_inbox(arc, broker, tmp_path):
     with celery_workers(tmp_path, ["ocr", "classify", "index"]):
         (inbox / "scan.pdf").write_bytes(image_pdf(FOUR_PAGES[:1]))
         wait_until(
-            lambda: _settled(arc) and list((inbox / "已导入").rglob("scan.pdf")),
+            lambda: settled(arc) and list((inbox / "已导入").rglob("scan.pdf")),
             300,
             "the inbox scan to be received and read",
         )

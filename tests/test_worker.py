@@ -27,9 +27,9 @@ FORM = [
 ]
 
 
-def test_feeder_scan_is_extracted_and_split_into_items(arc):
+def test_feeder_scan_is_extracted_and_split_into_items(arc, carry):
     [got] = receive_stream(arc, io.BytesIO(image_pdf(FORM)), "feeder.pdf", actor="t")
-    work(arc.settings.home, until_idle=True)
+    carry(arc)
     with arc.db.read() as session:
         docs = session.scalars(select(Document).order_by(Document.id)).all()
         assert [(d.source_pages, d.pages, d.status) for d in docs] == [
