@@ -45,6 +45,21 @@ def test_feeder_scan_is_extracted_and_split_into_items(arc, carry):
     assert "结对帮扶" in texts[2]
 
 
+def test_a_file_the_pipeline_cannot_read_fails_once_with_its_reason_and_is_kept(arc, carry):
+    whole = image_pdf(FORM[:1])
+    [got] = receive_stream(arc, io.BytesIO(whole[: len(whole) // 2]), "half.pdf", actor="t")
+    carry(arc)
+    with arc.db.read() as session:
+        doc = session.get(Document, got.document_id)
+        assert doc.status == "failed"
+        assert doc.error.startswith("half.pdf: PDF 文件不完整"), doc.error
+        jobs = session.execute(select(Job.step, Job.status, Job.attempts)).all()
+        # The input is at fault: a second attempt would give the same answer.
+        assert [tuple(j) for j in jobs] == [("extract", "failed", 1)]
+        assert journal.verify(session)[1] == []
+        assert arc.store.verify(doc.file.sha256)
+
+
 # Only page 1 starts with a form title: one item of four pages.
 FOUR_PAGES = [FORM[0]] + [
     [f"家庭成员情况(续) 第{i}页", "成员姓名: 王小红", "与户主关系: 女儿"] for i in (2, 3, 4)
