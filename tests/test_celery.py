@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dangan.archive.models import Backup, Document, FixityRun, Job, JournalEvent, Page
+from dangan.archive.models import Backup, Document, FixityRun, Job, JournalEvent, Page, utcnow
 from dangan.cli.demo import load_demo
 from dangan.demo.build import build_township
 from dangan.ingest.receive import receive_stream
@@ -227,3 +227,83 @@ def test_the_web_app_runs_the_schedules_only_without_a_broker(
             assert not {"dangan-fixity", "daily-backup"} & names
     if broker_url is not None:
         assert _maintenance_runs(arc) == ([], [])
+
+
+def _leases(arc) -> list[tuple[str, str | None, int, object]]:  # type: ignore[no-untyped-def]
+    with arc.db.read() as session:
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(Job.status, Job.lease_owner, Job.progress_done, Job.lease_expires_at)
+                .where(Job.step == "extract")
+                .order_by(Job.id)
+            )
+        ]
+
+
+def test_a_machine_that_dies_whole_leaves_its_items_to_another_which_reads_them_once(
+    arc, broker, tmp_path, monkeypatch
+):
+    """Every process of one machine killed at once (the worker, its pool, its dispatcher):
+    no process is left to requeue a message or release a lease. The leases run out and
+    the next machine's `dangan worker` sends the jobs again and reads each item once."""
+    if not os.environ.get("DANGAN_TEST_DATABASE_URL"):
+        pytest.skip("machines share a PostgreSQL database: set DANGAN_TEST_DATABASE_URL")
+    if subprocess.run(["unshare", "--uts", "true"], capture_output=True).returncode != 0:
+        pytest.skip("a second machine's host name needs `unshare --uts` (root)")
+    monkeypatch.setenv("DANGAN_LEASE_SECONDS", "10")
+    got = [
+        receive_stream(
+            arc,
+            io.BytesIO(image_pdf([[*FOUR_PAGES[0], f"编号: {n}"], *FOUR_PAGES[1:]])),
+            f"scan{n}.pdf",
+            actor="t",
+        )[0]
+        for n in (1, 2)
+    ]
+    # "machine-b": its own host name, so that its dead processes' leases cannot be told
+    # from a live machine's and must run out.
+    command = (
+        f"hostname machine-b && exec {DANGAN} worker --processes 2 --queue ocr --queue classify"
+    )
+    with (tmp_path / "machine-b.log").open("wb") as log:
+        machine_b = subprocess.Popen(
+            ["unshare", "--uts", "sh", "-c", command],
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def both_taken_one_midway() -> bool:
+            leases = _leases(arc)
+            return all((o or "").startswith("machine-b:") for _, o, _, _ in leases) and any(
+                1 <= done < 4 for _, _, done, _ in leases
+            )
+
+        wait_until(both_taken_one_midway, 300, "machine-b to be reading both scans", 0.2)
+    finally:
+        os.killpg(machine_b.pid, signal.SIGKILL)
+        machine_b.wait(10)
+    assert [s for s, *_ in _leases(arc)] == ["leased", "leased"]
+    wait_until(
+        lambda: all(exp < utcnow() for *_, exp in _leases(arc)), 60, "machine-b's leases to end"
+    )
+    with celery_workers(tmp_path, []):  # another machine (this one), all queues
+        wait_until(lambda: settled(arc), 600, "the other machine to finish both items", 1)
+
+    with arc.db.read() as session:
+        jobs = session.execute(select(Job.step, Job.status, Job.attempts).order_by(Job.id)).all()
+        assert sorted(tuple(j) for j in jobs if j.step == "extract") == [("extract", "done", 2)] * 2
+        assert all(tuple(j)[1:] == ("done", 1) for j in jobs if j.step != "extract")
+        docs = session.scalars(select(Document).order_by(Document.id)).all()
+        assert [(d.id, d.pages) for d in docs] == [(g.document_id, 4) for g in got]
+        assert {d.status for d in docs} <= {"filed", "needs_review"}
+        assert session.scalar(select(func.count()).select_from(Page)) == 8
+        for action in ("document.extract", "document.classify"):
+            events = session.scalars(
+                select(JournalEvent.entity_id).where(JournalEvent.action == action)
+            ).all()
+            assert sorted(int(e) for e in events) == [g.document_id for g in got], action
+    assert sorted(_indexed_ids(arc)) == [g.document_id for g in got]
+    _journal_verifies()
