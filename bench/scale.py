@@ -1,12 +1,12 @@
 """The pipeline on Celery against the in-process worker pool, on the same pages.
 
-    .venv/bin/python bench/scale.py [--pages 12] [--seed 2018] [--write-docs]
+    .venv/bin/python bench/scale.py [--pages 12] [--rounds 3] [--seed 2018] [--write-docs]
 
-Throughput: `--pages` single-page scans from a demo township (1 village, 3 households), received into a fresh
-archive (SQLite, its roster imported first) and run to the end (extract, classify,
-index) by the in-process pool with 1 and 2 processes, then by 1 and 2 Celery workers
-(`dangan worker --processes 1` each, all queues) on a redis-server started on loopback.
-Workers are started and warm (one text PDF through first) before the clock starts; the
+Throughput: `--pages` single-page scans from a demo township (1 village, 3 households),
+received into a fresh archive (SQLite, its roster imported first) and run to the end
+(extract, classify, index) by `dangan worker --processes N` (N = 1, 2; all queues):
+without a broker (the pool), then with DANGAN_BROKER_URL naming a redis-server started
+on loopback (Celery). Workers are started and warm (one text PDF through first) before the clock starts; the
 time is from the first upload to the last item decided. Pages per minute. `--rounds`
 repeats every run, pool and Celery interleaved, and the median and spread are reported
 with the load average and the CPU time: the machine is shared.
@@ -15,7 +15,7 @@ Classify latency while OCR is saturated: every page is uploaded at once, so the 
 backlog is as long as it gets, and each item's classify step is timed from its job's
 creation (its page read) to its journal event (the step done): waiting plus the step.
 The pool (2 processes, quick steps leased first) against Celery with its queues apart
-(one worker on `ocr`, one on `classify` and `index`), 2 processes each way.
+(one worker process on `ocr`, one on `classify` and `index`).
 """
 
 from __future__ import annotations
@@ -47,10 +47,8 @@ from dangan.archive.models import Document, Job, JournalEvent  # noqa: E402
 from dangan.archive.roster import import_roster  # noqa: E402
 from dangan.demo.build import build_township  # noqa: E402
 from dangan.ingest.receive import receive_stream  # noqa: E402
-from dangan.ingest.worker import WorkerPool  # noqa: E402
 
 DANGAN = Path(sys.executable).with_name("dangan")
-ALL = ["ocr", "classify", "index", "maintenance"]
 
 
 @contextmanager
@@ -100,33 +98,30 @@ def fresh_archive(corpus: Path, truth: dict, name: str) -> Archive:
 
 
 @contextmanager
-def pool(arc: Archive, processes: int) -> Iterator[None]:
-    workers = WorkerPool(arc.settings.home, processes=processes).start()
-    try:
-        yield
-    finally:
-        workers.stop()
-
-
-@contextmanager
-def celery(arc: Archive, broker: str, queue_sets: list[list[str]]) -> Iterator[None]:
-    env = {**os.environ, "DANGAN_HOME": str(arc.settings.home), "DANGAN_BROKER_URL": broker}
-    subprocess.run(["redis-cli", "-u", broker, "flushall"], capture_output=True, check=True)
-    os.environ["DANGAN_BROKER_URL"] = broker  # uploads send "run job N"
+def workers(arc: Archive, broker: str | None, commands: list[list[str]]) -> Iterator[None]:
+    """`dangan worker ...` per command, with DANGAN_BROKER_URL (Celery) or without (the
+    pool), each in a session of its own as a service would run it. The kernel shares
+    the CPU between sessions (autogroups) first: a pool started inside this process
+    and Celery workers in sessions of their own would not get the same share of a
+    loaded machine."""
+    env = {**os.environ, "DANGAN_HOME": str(arc.settings.home)}
+    if broker:
+        subprocess.run(["redis-cli", "-u", broker, "flushall"], capture_output=True, check=True)
+        env["DANGAN_BROKER_URL"] = os.environ["DANGAN_BROKER_URL"] = broker  # uploads send
     procs = [
         subprocess.Popen(
-            [str(DANGAN), "worker", "--processes", "1", *[f"--queue={q}" for q in queues]],
+            [str(DANGAN), "worker", *command],
             env=env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for queues in queue_sets
+        for command in commands
     ]
     try:
         yield
     finally:
-        del os.environ["DANGAN_BROKER_URL"]
+        os.environ.pop("DANGAN_BROKER_URL", None)
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
@@ -166,11 +161,11 @@ def _tree_cpu() -> float:
     return sum(cpu.get(pid, 0.0) for pid in ours)
 
 
-def run(corpus: Path, truth: dict, files: list[dict], name: str, workers: Callable) -> Run:
+def run(corpus: Path, truth: dict, files: list[dict], name: str, carrier: Callable) -> Run:
     arc = fresh_archive(corpus, truth, name)
     warm = next(e for e in truth["files"] if e["form"] == "pdf_text")
     try:
-        with workers(arc):
+        with carrier(arc):
             with (corpus / warm["path"]).open("rb") as fh:
                 receive_stream(arc, fh, "warm-up.pdf", actor="bench")
             _until_done(arc)
@@ -235,26 +230,33 @@ def main() -> None:
     with redis_server() as broker:
         pairs: list[tuple[tuple[str, Callable], tuple[str, Callable]]] = [
             (
-                ("in-process pool, 1 process", lambda a: pool(a, 1)),
-                ("Celery, 1 worker", lambda a: celery(a, broker, [ALL])),
+                ("pool, 1 process", lambda a: workers(a, None, [["--processes", "1"]])),
+                ("Celery, 1 process", lambda a: workers(a, broker, [["--processes", "1"]])),
             ),
             (
-                ("in-process pool, 2 processes", lambda a: pool(a, 2)),
-                ("Celery, 2 workers", lambda a: celery(a, broker, [ALL, ALL])),
+                ("pool, 2 processes", lambda a: workers(a, None, [["--processes", "2"]])),
+                ("Celery, 2 processes", lambda a: workers(a, broker, [["--processes", "2"]])),
             ),
         ]
         apart = (
-            ("in-process pool, 2 processes", lambda a: pool(a, 2)),
+            ("pool, 2 processes", lambda a: workers(a, None, [["--processes", "2"]])),
             (
-                "Celery: 1 worker on ocr, 1 on classify+index",
-                lambda a: celery(a, broker, [["ocr"], ["classify", "index", "maintenance"]]),
+                "Celery: 1 process on ocr, 1 on classify+index",
+                lambda a: workers(
+                    a,
+                    broker,
+                    [
+                        ["--processes", "1", "--queue", "ocr"],
+                        ["--processes", "1", "--queue", "classify", "--queue", "index"],
+                    ],
+                ),
             ),
         )
         for n in range(args.rounds):
             # A/B then B/A: neither side always runs first after a pause.
             for pair in pairs:
-                for label, workers in pair if n % 2 == 0 else pair[::-1]:
-                    got = run(corpus, truth, files, label.split(",")[0][:6], workers)
+                for label, carrier in pair if n % 2 == 0 else pair[::-1]:
+                    got = run(corpus, truth, files, label.split(",")[0][:6], carrier)
                     throughput.setdefault(label, []).append(got)
                     print(
                         f"round {n + 1} {label}: {pages} pages in {got.seconds:.1f} s, "
@@ -262,8 +264,8 @@ def main() -> None:
                         f"load {got.load:.1f}",
                         flush=True,
                     )
-            for label, workers in apart if n % 2 == 0 else apart[::-1]:
-                got = run(corpus, truth, files, "latency", workers)
+            for label, carrier in apart if n % 2 == 0 else apart[::-1]:
+                got = run(corpus, truth, files, "latency", carrier)
                 latency.setdefault(label, []).append(got)
                 print(
                     f"round {n + 1} {label}: classify p95 {p95(got.latencies):.2f} s, "
