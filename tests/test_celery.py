@@ -1,6 +1,8 @@
-"""The pipeline on Celery: a real redis-server on loopback and real `dangan worker`
-processes with DANGAN_BROKER_URL set, on the test database (SQLite, or PostgreSQL when
-DANGAN_TEST_DATABASE_URL is set)."""
+"""The pipeline and the schedules on Celery: a real redis-server on loopback and real
+`dangan worker` and `dangan beat` processes with DANGAN_BROKER_URL set, on the test
+database (SQLite, or PostgreSQL when DANGAN_TEST_DATABASE_URL is set; a machine's death
+needs PostgreSQL, which machines share). The pipeline tests of the pool that also run
+through Celery take the `carry` fixture (tests/conftest.py)."""
 
 from __future__ import annotations
 
