@@ -1,19 +1,21 @@
 """The pipeline on Celery against the in-process worker pool, on the same pages.
 
-    .venv/bin/python bench/scale.py [--pages 12] [--seed 2018] [--write-docs]
+    .venv/bin/python bench/scale.py [--pages 12] [--rounds 3] [--seed 2018] [--write-docs]
 
-Throughput: `--pages` single-page scans from a demo township (1 village, 3 households), received into a fresh
-archive (SQLite, its roster imported first) and run to the end (extract, classify,
-index) by the in-process pool with 1 and 2 processes, then by 1 and 2 Celery workers
-(`dangan worker --processes 1` each, all queues) on a redis-server started on loopback.
-Workers are started and warm (one text PDF through first) before the clock starts; the
-time is from the first upload to the last item decided. Pages per minute.
+Throughput: `--pages` single-page scans from a demo township (1 village, 3 households),
+received into a fresh archive (SQLite, its roster imported first) and run to the end
+(extract, classify, index) by `dangan worker --processes N` (N = 1, 2; all queues):
+without a broker (the pool), then with DANGAN_BROKER_URL naming a redis-server started
+on loopback (Celery). Workers are started and warm (one text PDF through first) before the clock starts; the
+time is from the first upload to the last item decided. Pages per minute. `--rounds`
+repeats every run, pool and Celery interleaved, and the median and spread are reported
+with the load average and the CPU time: the machine is shared.
 
 Classify latency while OCR is saturated: every page is uploaded at once, so the OCR
 backlog is as long as it gets, and each item's classify step is timed from its job's
 creation (its page read) to its journal event (the step done): waiting plus the step.
 The pool (2 processes, quick steps leased first) against Celery with its queues apart
-(one worker on `ocr`, one on `classify` and `index`), 2 processes each way.
+(one worker process on `ocr`, one on `classify` and `index`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +47,8 @@ from dangan.archive.models import Document, Job, JournalEvent  # noqa: E402
 from dangan.archive.roster import import_roster  # noqa: E402
 from dangan.demo.build import build_township  # noqa: E402
 from dangan.ingest.receive import receive_stream  # noqa: E402
-from dangan.ingest.worker import WorkerPool  # noqa: E402
 
 DANGAN = Path(sys.executable).with_name("dangan")
-ALL = ["ocr", "classify", "index", "maintenance"]
 
 
 @contextmanager
@@ -97,56 +98,84 @@ def fresh_archive(corpus: Path, truth: dict, name: str) -> Archive:
 
 
 @contextmanager
-def pool(arc: Archive, processes: int) -> Iterator[None]:
-    workers = WorkerPool(arc.settings.home, processes=processes).start()
-    try:
-        yield
-    finally:
-        workers.stop()
-
-
-@contextmanager
-def celery(arc: Archive, broker: str, queue_sets: list[list[str]]) -> Iterator[None]:
-    env = {**os.environ, "DANGAN_HOME": str(arc.settings.home), "DANGAN_BROKER_URL": broker}
-    subprocess.run(["redis-cli", "-u", broker, "flushall"], capture_output=True, check=True)
-    os.environ["DANGAN_BROKER_URL"] = broker  # uploads send "run job N"
+def workers(arc: Archive, broker: str | None, commands: list[list[str]]) -> Iterator[None]:
+    """`dangan worker ...` per command, with DANGAN_BROKER_URL (Celery) or without (the
+    pool), each in a session of its own as a service would run it. The kernel shares
+    the CPU between sessions (autogroups) first: a pool started inside this process
+    and Celery workers in sessions of their own would not get the same share of a
+    loaded machine."""
+    env = {**os.environ, "DANGAN_HOME": str(arc.settings.home)}
+    if broker:
+        subprocess.run(["redis-cli", "-u", broker, "flushall"], capture_output=True, check=True)
+        env["DANGAN_BROKER_URL"] = os.environ["DANGAN_BROKER_URL"] = broker  # uploads send
     procs = [
         subprocess.Popen(
-            [str(DANGAN), "worker", "--processes", "1", *[f"--queue={q}" for q in queues]],
+            [str(DANGAN), "worker", *command],
             env=env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for queues in queue_sets
+        for command in commands
     ]
     try:
         yield
     finally:
-        del os.environ["DANGAN_BROKER_URL"]
+        os.environ.pop("DANGAN_BROKER_URL", None)
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
             proc.wait(60)
 
 
-def run(
-    corpus: Path, truth: dict, files: list[dict], name: str, workers: Callable
-) -> tuple[float, list[float]]:
-    """(seconds from first upload to last job done, classify latencies in seconds)."""
+@dataclass
+class Run:
+    seconds: float  # first upload to last job done
+    cpu: float  # CPU seconds of every process of the run in that time
+    load: float  # 1-minute load average when the timed part ended
+    latencies: list[float]  # classify steps, job created to journal event
+
+
+def _tree_cpu() -> float:
+    """CPU seconds so far of this process and every process below it (the pool's or
+    Celery's worker processes, redis-server), reaped children included: read before and
+    after the timed part, it gives the work done whatever else loads the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        cpu[pid] = sum(int(f) for f in fields[11:15]) / tick
+    ours, todo = set(), [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        ours.add(pid)
+        todo.extend(child for child, up in parent.items() if up == pid and child not in ours)
+    return sum(cpu.get(pid, 0.0) for pid in ours)
+
+
+def run(corpus: Path, truth: dict, files: list[dict], name: str, carrier: Callable) -> Run:
     arc = fresh_archive(corpus, truth, name)
     warm = next(e for e in truth["files"] if e["form"] == "pdf_text")
     try:
-        with workers(arc):
+        with carrier(arc):
             with (corpus / warm["path"]).open("rb") as fh:
                 receive_stream(arc, fh, "warm-up.pdf", actor="bench")
             _until_done(arc)
-            started = time.monotonic()
+            started, cpu = time.monotonic(), _tree_cpu()
             for entry in files:
                 with (corpus / entry["path"]).open("rb") as fh:
                     receive_stream(arc, fh, entry["path"], actor="bench")
             _until_done(arc)
-            seconds = time.monotonic() - started
+            seconds, cpu = time.monotonic() - started, _tree_cpu() - cpu
+            load = os.getloadavg()[0]
         with arc.db.read() as session:
             created = dict(
                 session.execute(
@@ -163,7 +192,8 @@ def run(
             )
         assert failed == 0, f"{name}: {failed} item(s) failed"
         latencies = [(at - created[int(i)]).total_seconds() for i, at in events]
-        return seconds, latencies[1:]  # the warm-up item is not timed
+        # the warm-up item is not timed
+        return Run(seconds, cpu, load, latencies[1:])
     finally:
         arc.close()
         shutil.rmtree(arc.settings.home, ignore_errors=True)
@@ -178,6 +208,7 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=12, help="single-page scans to read")
+    parser.add_argument("--rounds", type=int, default=3, help="pool and Celery runs, interleaved")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
@@ -194,50 +225,104 @@ def main() -> None:
     files = scans[::step][: args.pages]
     pages = len(files)
 
-    rows, latency = [], {}
+    throughput: dict[str, list[Run]] = {}
+    latency: dict[str, list[Run]] = {}
     with redis_server() as broker:
-        runs: list[tuple[str, Callable]] = [
-            ("in-process pool, 1 process", lambda a: pool(a, 1)),
-            ("Celery, 1 worker", lambda a: celery(a, broker, [ALL])),
-            ("in-process pool, 2 processes", lambda a: pool(a, 2)),
-            ("Celery, 2 workers", lambda a: celery(a, broker, [ALL, ALL])),
-        ]
-        for label, workers in runs:
-            seconds, _ = run(corpus, truth, files, label.split(",")[0][:6], workers)
-            rows.append((label, seconds, pages / seconds * 60))
-            print(
-                f"{label}: {pages} pages in {seconds:.1f} s, {pages / seconds * 60:.1f} pages/min"
-            )
-        for label, workers in (
-            ("in-process pool, 2 processes", lambda a: pool(a, 2)),
+        pairs: list[tuple[tuple[str, Callable], tuple[str, Callable]]] = [
             (
-                "Celery: 1 worker on ocr, 1 on classify+index",
-                lambda a: celery(a, broker, [["ocr"], ["classify", "index", "maintenance"]]),
+                ("pool, 1 process", lambda a: workers(a, None, [["--processes", "1"]])),
+                ("Celery, 1 process", lambda a: workers(a, broker, [["--processes", "1"]])),
             ),
-        ):
-            _, waits = run(corpus, truth, files, "latency", workers)
-            latency[label] = waits
-            print(f"{label}: classify p50 {statistics.median(waits):.2f} s, p95 {p95(waits):.2f} s")
+            (
+                ("pool, 2 processes", lambda a: workers(a, None, [["--processes", "2"]])),
+                ("Celery, 2 processes", lambda a: workers(a, broker, [["--processes", "2"]])),
+            ),
+        ]
+        apart = (
+            ("pool, 2 processes", lambda a: workers(a, None, [["--processes", "2"]])),
+            (
+                "Celery: 1 process on ocr, 1 on classify+index",
+                lambda a: workers(
+                    a,
+                    broker,
+                    [
+                        ["--processes", "1", "--queue", "ocr"],
+                        ["--processes", "1", "--queue", "classify", "--queue", "index"],
+                    ],
+                ),
+            ),
+        )
+        for n in range(args.rounds):
+            # A/B then B/A: neither side always runs first after a pause.
+            for pair in pairs:
+                for label, carrier in pair if n % 2 == 0 else pair[::-1]:
+                    got = run(corpus, truth, files, label.split(",")[0][:6], carrier)
+                    throughput.setdefault(label, []).append(got)
+                    print(
+                        f"round {n + 1} {label}: {pages} pages in {got.seconds:.1f} s, "
+                        f"{pages / got.seconds * 60:.1f} pages/min, CPU {got.cpu:.0f} s, "
+                        f"load {got.load:.1f}",
+                        flush=True,
+                    )
+            for label, carrier in apart if n % 2 == 0 else apart[::-1]:
+                got = run(corpus, truth, files, "latency", carrier)
+                latency.setdefault(label, []).append(got)
+                print(
+                    f"round {n + 1} {label}: classify p95 {p95(got.latencies):.2f} s, "
+                    f"load {got.load:.1f}",
+                    flush=True,
+                )
 
+    def ppm(r: Run) -> float:
+        return pages / r.seconds * 60
+
+    medians = {label: statistics.median(ppm(r) for r in runs) for label, runs in throughput.items()}
+    cpu = {
+        label: statistics.median(r.cpu / pages for r in runs) for label, runs in throughput.items()
+    }
+    rows = []
+    for label, runs in throughput.items():
+        rates = [ppm(r) for r in runs]
+        rows.append(
+            f"| {label} | {medians[label]:.1f} | {min(rates):.1f}–{max(rates):.1f} | "
+            f"{' / '.join(f'{x:.1f}' for x in rates)} | "
+            f"{cpu[label]:.2f} | "
+            f"{' / '.join(f'{r.load:.1f}' for r in runs)} |"
+        )
+    ratios = [
+        f"{celery_label}: pages/min {medians[celery_label] / medians[pool_label] * 100 - 100:+.1f} %, "
+        f"CPU per page {cpu[celery_label] / cpu[pool_label] * 100 - 100:+.1f} %"
+        for (pool_label, _), (celery_label, _) in pairs
+    ]
     body = "\n".join(
         [
-            "Measured with `bench/scale.py` (`--pages "
-            f"{pages}`: single-page demo scans, SQLite, tesseract). The machine was shared "
-            "with other engineers' test suites while this ran (2 cores, loaded): read the "
-            "figures as a comparison made minutes apart, not as this hardware's speed.",
+            f"Measured with `bench/scale.py --pages {pages} --rounds {args.rounds}`: "
+            "single-page demo scans, SQLite, tesseract; the pool and Celery runs interleaved "
+            "(A/B, then B/A in the next round). The machine (2 cores) was shared with other "
+            "engineers' work while this ran: the load average at the end of each run is given "
+            "beside it, and the spread between rounds is the noise the comparison has to beat. "
+            "CPU per page counts every process of the run (this one, the workers and their "
+            "processes, redis-server) over the timed part: the work done, whatever else ran.",
             "",
-            "| run | seconds | pages/min |",
-            "|---|---:|---:|",
-            *(f"| {label} | {s:.1f} | {ppm:.1f} |" for label, s, ppm in rows),
+            "| run | median pages/min | spread | each round | median CPU s/page | load |",
+            "|---|---:|---:|---|---:|---|",
+            *rows,
+            "",
+            "Celery against the pool, medians: " + "; ".join(ratios) + " (goal: pages/min "
+            "within 5 %).",
             "",
             "Classify step, from its job's creation to its journal event (waiting plus the "
-            f"step), every page uploaded at once so that OCR is saturated ({pages} items):",
+            f"step), every page uploaded at once so that OCR is saturated ({pages} items a "
+            "round, all rounds together):",
             "",
             "| run | p50 s | p95 s | max s |",
             "|---|---:|---:|---:|",
             *(
                 f"| {label} | {statistics.median(w):.2f} | {p95(w):.2f} | {max(w):.2f} |"
-                for label, w in latency.items()
+                for label, w in (
+                    (label, [x for r in runs for x in r.latencies])
+                    for label, runs in latency.items()
+                )
             ),
         ]
     )

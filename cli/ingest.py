@@ -169,6 +169,7 @@ def worker(
     arc = archive()
     if arc.settings.broker_url:
         from dangan.ingest import celery_worker
+        from dangan.maintenance import tasks  # noqa: F401 (registers the maintenance tasks)
 
         celery_worker.check_queues(queue_names)
         console.print(f"Celery 工作进程已启动, 监视收件夹 {inbox_dir(arc)} (Ctrl+C 退出)")

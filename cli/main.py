@@ -11,6 +11,7 @@ from dangan.archive.errors import DanganError
 from dangan.cli import (
     audit,
     backup,
+    beat,
     catalog,
     check,
     common,
@@ -44,6 +45,7 @@ app.add_typer(retention.app, name="retention")
 app.add_typer(transfer.app, name="transfer")
 app.command("ingest")(ingest.ingest)
 app.command("worker")(ingest.worker)
+app.command("beat")(beat.beat)
 app.command("demo")(demo.demo)
 app.command("search")(search.search)
 app.command("audit")(audit.audit)

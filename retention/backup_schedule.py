@@ -2,6 +2,8 @@
 
 Settings (environment, read when `dangan serve` starts):
     DANGAN_BACKUP_DIR        back up into this folder once a day while the server runs
+                             (with DANGAN_BROKER_URL: while `dangan beat` runs)
+    DANGAN_BACKUP_CHECK_SECONDS  how often to look whether a backup is due (default 300)
     DANGAN_BACKUP_WARN_DAYS  the dashboard warns when the last good backup is older than
                              this many days, or when there is none (default 7; 0: never)
 """
@@ -9,10 +11,12 @@ Settings (environment, read when `dangan serve` starts):
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +40,7 @@ ACTOR = "schedule:daily-backup"
 class BackupPolicy:
     target: Path | None = None
     warn_days: int = 7
+    check_seconds: float = CHECK_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BackupPolicy:
@@ -44,7 +49,14 @@ class BackupPolicy:
         if not raw.isdigit():
             raise InputError(f"DANGAN_BACKUP_WARN_DAYS 应为天数(非负整数), 而不是 {raw!r}")
         target = env.get("DANGAN_BACKUP_DIR", "").strip()
-        return cls(Path(target) if target else None, int(raw))
+        check = env.get("DANGAN_BACKUP_CHECK_SECONDS", "").strip()
+        try:
+            check_seconds = float(check) if check else CHECK_SECONDS
+        except ValueError:
+            check_seconds = 0.0
+        if not check_seconds > 0:
+            raise InputError(f"DANGAN_BACKUP_CHECK_SECONDS 应为正的秒数, 而不是 {check!r}")
+        return cls(Path(target) if target else None, int(raw), check_seconds)
 
 
 def stale_warning(session: Session, policy: BackupPolicy, now: dt.datetime) -> str | None:
@@ -84,10 +96,15 @@ class DailyBackup:
         self.target = target
 
     def run_if_due(self, now: dt.datetime | None = None) -> BackupResult | None:
-        with self.arc.db.read() as session:
-            if not backup_due(session, now or utcnow()):
+        """The backup when one is due and no other scheduled backup runs into the
+        target; None otherwise."""
+        with _only_scheduled_backup(self.target) as alone:
+            if not alone:
                 return None
-        return create_backup(self.arc, self.target, actor=ACTOR)
+            with self.arc.db.read() as session:
+                if not backup_due(session, now or utcnow()):
+                    return None
+            return create_backup(self.arc, self.target, actor=ACTOR)
 
     def run(self, stop: threading.Event, interval: float) -> None:
         while not stop.is_set():
@@ -114,4 +131,26 @@ def start_daily_backup(arc: Archive, stop: threading.Event) -> threading.Thread 
     policy = BackupPolicy.from_env()
     if policy.target is None:
         return None
-    return DailyBackup(arc, policy.target).start_thread(stop)
+    return DailyBackup(arc, policy.target).start_thread(stop, policy.check_seconds)
+
+
+@contextmanager
+def _only_scheduled_backup(target: Path) -> Iterator[bool]:
+    """Whether this check is alone in backing up into `target` now. With Celery beat
+    the checks are messages: one delivered late, or one sent while a long backup still
+    runs, must neither start a second backup nor be recorded as a failed one (which a
+    collision on the backup's own lock would be). A folder that cannot be made is left
+    to `create_backup`, which records why."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fh = (target / ".schedule.lock").open("a")
+    except OSError:
+        yield True
+        return
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True

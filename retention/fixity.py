@@ -32,6 +32,7 @@ from dangan.archive.models import Document, FixityRun, StoredFile, utcnow
 log = logging.getLogger("dangan.fixity")
 _CHUNK = 1 << 20
 _BATCH = 64
+SCHEDULE_ACTOR = "schedule:fixity"
 
 
 @dataclass
@@ -314,9 +315,9 @@ def latest_fixity_run(session: Session) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class FixitySchedule:
-    """How `dangan serve` scrubs: every object read again within `days` (0 turns the
-    schedule off), a run every `every_seconds` lasting at most `budget_seconds`,
-    reading at most `mb_per_second`."""
+    """How the schedule scrubs (`dangan serve`; `dangan beat` when a broker is set):
+    every object read again within `days` (0 turns the schedule off), a run every
+    `every_seconds` lasting at most `budget_seconds`, reading at most `mb_per_second`."""
 
     days: float = 90.0
     every_seconds: float = 3600.0
@@ -340,21 +341,27 @@ class FixitySchedule:
             ),
         )
 
+    def run_once(self, arc: Archive) -> ScrubResult:
+        """One scheduled run. Objects not read for half the period are due, so every
+        one is read at least once per period while runs keep up; a run ends when its
+        budget is spent and the next one goes on from the stalest objects, so a run
+        started twice (a late message) costs reading, never a wrong result."""
+        return scrub(
+            arc,
+            actor=SCHEDULE_ACTOR,
+            max_seconds=self.budget_seconds,
+            older_than=dt.timedelta(days=self.days / 2),
+            throttle_bps=self.mb_per_second * 1e6 if self.mb_per_second > 0 else None,
+        )
+
     def run_forever(self, arc: Archive, stop: threading.Event) -> None:
-        """Scrub on schedule until `stop` is set. Objects not read for half the period
-        are due, so every one is read at least once per period while runs keep up."""
+        """Scrub on schedule until `stop` is set (`dangan serve` without a broker)."""
         if self.days <= 0:
             return
         wait = self.first_delay_seconds
         while not stop.wait(wait):
             try:
-                scrub(
-                    arc,
-                    actor="server:fixity",
-                    max_seconds=self.budget_seconds,
-                    older_than=dt.timedelta(days=self.days / 2),
-                    throttle_bps=self.mb_per_second * 1e6 if self.mb_per_second > 0 else None,
-                )
+                self.run_once(arc)
             except Exception:  # the server stays up; the next run tries again
                 log.exception("fixity scrub failed")
             wait = self.every_seconds

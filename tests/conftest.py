@@ -4,8 +4,10 @@ DANGAN_TEST_DATABASE_URL names a server (a fresh database is made for the sessio
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,42 @@ def arc(db_url: str, home: Path) -> Iterator[Archive]:
     archive, _ = init_archive(home, fonds="Z105", township="桑村镇")
     yield archive
     archive.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on loopback for the session."""
+    from tests.carriers import redis_server
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (`make system` installs it)")
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def broker(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty broker, named in DANGAN_BROKER_URL for this process and the workers."""
+    import redis
+
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushall()  # job ids start again with each test's empty database
+    monkeypatch.setenv("DANGAN_BROKER_URL", redis_url)
+    return redis_url
+
+
+@pytest.fixture(params=["pool", "celery"])
+def carry(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[Archive], None]:
+    """Runs every waiting pipeline step to the end: in this process with the pool's own
+    loop, or through real Celery workers on a real Redis. Celery carries a county's
+    steps, on PostgreSQL: that run needs DANGAN_TEST_DATABASE_URL."""
+    from tests.carriers import run_on_celery
+
+    if request.param == "pool":
+        from dangan.ingest.worker import work
+
+        return lambda arc: work(arc.settings.home, until_idle=True)
+    if not os.environ.get("DANGAN_TEST_DATABASE_URL"):
+        pytest.skip("the Celery path runs on PostgreSQL: set DANGAN_TEST_DATABASE_URL")
+    request.getfixturevalue("broker")  # set before the test receives: uploads send at commit
+    return partial(run_on_celery, tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,8 +36,12 @@ def test_policy_from_the_environment(tmp_path):
         {"DANGAN_BACKUP_DIR": str(tmp_path), "DANGAN_BACKUP_WARN_DAYS": "3"}
     )
     assert policy == BackupPolicy(tmp_path, 3)
+    assert BackupPolicy.from_env({"DANGAN_BACKUP_CHECK_SECONDS": "1.5"}).check_seconds == 1.5
     with pytest.raises(InputError, match="DANGAN_BACKUP_WARN_DAYS"):
         BackupPolicy.from_env({"DANGAN_BACKUP_WARN_DAYS": "一周"})
+    for bad in ("0", "五分钟"):
+        with pytest.raises(InputError, match="DANGAN_BACKUP_CHECK_SECONDS"):
+            BackupPolicy.from_env({"DANGAN_BACKUP_CHECK_SECONDS": bad})
 
 
 def test_warning_until_a_good_backup_and_again_when_it_is_old(arc, tmp_path):
@@ -82,6 +87,22 @@ def test_a_daily_backup_is_due_a_day_after_the_last_good_one(arc, tmp_path):
         assert backup_due(session, a_day_on + dt.timedelta(hours=1))
         session.rollback()
     assert verify_backup(tmp_path / "backup").ok
+
+
+def test_a_scheduled_backup_is_skipped_while_another_runs_into_its_target(arc, tmp_path):
+    """Two beats, or a check sent while a long backup runs: the second check neither
+    starts a backup nor records a failed one."""
+    target = tmp_path / "backup"
+    target.mkdir()
+    with (target / ".schedule.lock").open("a") as held:  # another scheduled backup
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert DailyBackup(arc, target).run_if_due() is None
+        with arc.db.read() as session:
+            assert session.scalars(select(Backup)).all() == []
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert DailyBackup(arc, target).run_if_due() is not None
+    with arc.db.read() as session:
+        assert session.scalars(select(Backup.status)).all() == ["ok"]
 
 
 def test_the_server_backs_up_daily_and_the_dashboard_tells(arc, tmp_path, monkeypatch):

@@ -17,14 +17,18 @@ def _services() -> dict:
     return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
 
 
-def test_compose_runs_web_workers_postgres_and_redis_on_the_broker() -> None:
+def test_compose_runs_web_workers_beat_postgres_and_redis_on_the_broker() -> None:
     services = _services()
-    assert set(services) == {"web", "worker", "indexer", "postgres", "redis"}
-    for name in ("web", "worker", "indexer"):
+    assert set(services) == {"web", "worker", "indexer", "beat", "postgres", "redis"}
+    assert services["beat"]["command"] == ["dangan", "beat"]
+    for name in ("web", "worker", "indexer", "beat"):
         env = services[name]["environment"]
         assert env["DANGAN_BROKER_URL"].startswith("redis://redis:")
         assert env["DANGAN_DATABASE_URL"].startswith("postgresql+psycopg://")
         assert set(services[name]["depends_on"]) == {"postgres", "redis"}
+        # the worker that runs beat's backup writes where beat says
+        assert env["DANGAN_BACKUP_DIR"] == "/backups"
+        assert "dangan-backups:/backups" in services[name]["volumes"]
     # Scaled with --scale: no fixed container name or published port.
     assert "container_name" not in services["worker"] and "ports" not in services["worker"]
 

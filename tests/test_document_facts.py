@@ -44,9 +44,8 @@ def test_notice_and_minutes() -> None:
     assert minutes is not None and minutes["meeting"][0] is None
 
 
-def test_the_pipeline_keeps_the_facts_with_the_item(arc: Archive, tmp_path) -> None:
+def test_the_pipeline_keeps_the_facts_with_the_item(arc: Archive, tmp_path, carry) -> None:
     from dangan.ingest.receive import Hints, receive_paths
-    from dangan.ingest.worker import work
 
     with arc.db.write() as session:
         village = factories.village(session, arc)
@@ -63,7 +62,7 @@ def test_the_pipeline_keeps_the_facts_with_the_item(arc: Archive, tmp_path) -> N
     path = tmp_path / "信息采集表.docx"
     paper.save(path)
     [got] = receive_paths(arc, [path], actor="t", hints=Hints(village="003", household="017"))
-    work(arc.settings.home, until_idle=True)
+    carry(arc)
     with arc.db.read() as session:
         doc = session.get(Document, got.document_id)
         assert doc.doc_type == "H05", doc.review_reasons

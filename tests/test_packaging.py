@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("archive", "ingest", "search", "audit", "retention", "web", "cli", "demo")
+PACKAGES = (
+    *("archive", "ingest", "search", "audit", "retention", "web", "cli", "demo"),
+    "maintenance",
+)
 
 
 @pytest.fixture(scope="module")

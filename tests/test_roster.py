@@ -429,12 +429,11 @@ def test_unreadable_cells_are_flagged_and_leave_the_stored_value(arc, tmp_path):
         assert (wang.id_number, wang.identification_year) == (GOOD, 2015)
 
 
-def test_papers_of_a_household_with_a_bad_id_number_are_filed_to_it(arc, tmp_path):
+def test_papers_of_a_household_with_a_bad_id_number_are_filed_to_it(arc, tmp_path, carry):
     import docx
 
     from dangan.archive.models import Document
     from dangan.ingest.receive import Hints, receive_paths
-    from dangan.ingest.worker import work
 
     true_id = _valid_id(BAD[:17])
     report = _import(
@@ -464,7 +463,7 @@ def test_papers_of_a_household_with_a_bad_id_number_are_filed_to_it(arc, tmp_pat
         ["贫困户入户调查表", "户主姓名：钱多多", f"身份证号：{BAD}", "填表日期：2018年4月2日"],
     )
     [b] = receive_paths(arc, [named], actor="t")
-    work(arc.settings.home, until_idle=True)
+    carry(arc)
     with arc.db.read() as session:
         for got in (a, b):
             doc = session.get(Document, got.document_id)

@@ -27,9 +27,9 @@ FORM = [
 ]
 
 
-def test_feeder_scan_is_extracted_and_split_into_items(arc):
+def test_feeder_scan_is_extracted_and_split_into_items(arc, carry):
     [got] = receive_stream(arc, io.BytesIO(image_pdf(FORM)), "feeder.pdf", actor="t")
-    work(arc.settings.home, until_idle=True)
+    carry(arc)
     with arc.db.read() as session:
         docs = session.scalars(select(Document).order_by(Document.id)).all()
         assert [(d.source_pages, d.pages, d.status) for d in docs] == [
@@ -43,6 +43,21 @@ def test_feeder_scan_is_extracted_and_split_into_items(arc):
     assert "入户调查表" in texts[0] and "王建国" in texts[0]
     assert "扶贫手册" in texts[1]
     assert "结对帮扶" in texts[2]
+
+
+def test_a_file_the_pipeline_cannot_read_fails_once_with_its_reason_and_is_kept(arc, carry):
+    whole = image_pdf(FORM[:1])
+    [got] = receive_stream(arc, io.BytesIO(whole[: len(whole) // 2]), "half.pdf", actor="t")
+    carry(arc)
+    with arc.db.read() as session:
+        doc = session.get(Document, got.document_id)
+        assert doc.status == "failed"
+        assert doc.error.startswith("half.pdf: PDF 文件不完整"), doc.error
+        jobs = session.execute(select(Job.step, Job.status, Job.attempts)).all()
+        # The input is at fault: a second attempt would give the same answer.
+        assert [tuple(j) for j in jobs] == [("extract", "failed", 1)]
+        assert journal.verify(session)[1] == []
+        assert arc.store.verify(doc.file.sha256)
 
 
 # Only page 1 starts with a form title: one item of four pages.

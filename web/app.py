@@ -66,10 +66,13 @@ def create_app(arc: Archive, *, workers: int | None = 0) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        # the fixity scrub runs on its schedule whether or not this server runs workers
-        FixitySchedule.from_env().start_thread(arc, stop)
         try:
-            start_daily_backup(arc, stop)
+            # The schedules run whether or not this server runs workers. With a broker,
+            # `dangan beat` runs them once for all the county's servers: these threads
+            # would run them again.
+            if not arc.settings.broker_url:
+                FixitySchedule.from_env().start_thread(arc, stop)
+                start_daily_backup(arc, stop)
             if workers == 0:
                 yield
                 return
