@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.corpus import township  # noqa: E402
 from bench.report import record  # noqa: E402
 from dangan.archive.context import Archive, init_archive  # noqa: E402
 from dangan.archive.models import Document, Job, JournalEvent  # noqa: E402
 from dangan.archive.roster import import_roster  # noqa: E402
-from dangan.demo.build import build_township  # noqa: E402
 from dangan.ingest.receive import receive_stream  # noqa: E402
 
 DANGAN = Path(sys.executable).with_name("dangan")
@@ -216,9 +216,7 @@ def main() -> None:
         sys.exit("redis-server is not installed (make system)")
     os.environ.pop("DANGAN_DATABASE_URL", None)
     os.environ.pop("DANGAN_BROKER_URL", None)
-    corpus = Path(tempfile.gettempdir()) / f"dangan-bench-corpus-{args.seed}-1x3"
-    if not (corpus / "ground_truth.json").exists():
-        build_township(corpus, args.seed, 1, 3)
+    corpus = township(args.seed, 1, 3)
     truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
     scans = [f for f in truth["files"] if f["form"] == "scan" and f["pages"] == 1]
     step = max(1, len(scans) // args.pages)
