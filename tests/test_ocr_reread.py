@@ -86,5 +86,5 @@ def test_a_missing_recognition_model_stops_the_engine(monkeypatch) -> None:
     from dangan.ingest.ocr import OcrEngineError, rapid
 
     monkeypatch.setitem(rapid.MODEL_FILES, "Rec.model_path", "no-such-model.onnx")
-    with pytest.raises(OcrEngineError, match="no-such-model.onnx"):
+    with pytest.raises(OcrEngineError, match=r"no-such-model\.onnx"):
         rapid.LineRecognizer()
