@@ -133,49 +133,56 @@ def _warm(engine: str) -> None:
             read_tsv(blank, lang, PAGE_MODE)
 
 
-def _read_raw(corpus: Path, files: list[tuple[str, dict]], engine: str) -> None:
+def _read_raw(corpus: Path, files: list[tuple[str, dict]], engine: str) -> float:
+    """The CPU seconds this process took to read `files`."""
     rapid = RapidOcrEngine() if engine == "rapidocr" else None
+    started = time.process_time()
     for _kind, entry in files:
         with Image.open(corpus / entry["path"]) as image:
             if rapid is not None:
                 rapid.recognize(image, False)
             else:
                 read_tsv(image, _language(entry), PAGE_MODE)
+    return time.process_time() - started
 
 
-def raw_library(corpus: Path, files: list[tuple[str, dict]], engine: str) -> float:
-    """Seconds for the engine in this process, its models loaded before the clock
-    starts: tesseract's library on each file as it is, or RapidOCR."""
+def raw_library(corpus: Path, files: list[tuple[str, dict]], engine: str) -> tuple[float, float]:
+    """(seconds, CPU seconds) for the engine in this process, its models loaded before
+    the clock starts: tesseract's library on each file as it is, or RapidOCR."""
     _warm(engine)
     started = time.monotonic()
-    _read_raw(corpus, files, engine)
-    return time.monotonic() - started
+    cpu = _read_raw(corpus, files, engine)
+    return time.monotonic() - started, cpu
 
 
-def raw_library_two(corpus: Path, files: list[tuple[str, dict]], engine: str) -> float:
-    """Seconds for the engine in two processes at once, each reading every other file,
-    their models loaded before the clock starts: the raw engine on 2 cores."""
+def raw_library_two(
+    corpus: Path, files: list[tuple[str, dict]], engine: str
+) -> tuple[float, float]:
+    """(seconds, CPU seconds) for the engine in two processes at once, each reading every
+    other file, their models loaded before the clock starts: the raw engine on 2 cores."""
     spawn = get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=spawn, initializer=_warm, initargs=(engine,)) as pool:
         list(pool.map(time.sleep, (1.0, 1.0)))  # both processes up and warm
         started = time.monotonic()
         halves = [pool.submit(_read_raw, corpus, files[i::2], engine) for i in (0, 1)]
-        for half in halves:
-            half.result()
-        return time.monotonic() - started
+        cpu = sum(half.result() for half in halves)
+        return time.monotonic() - started, cpu
 
 
 def raw_ocr(
     corpus: Path, files: list[tuple[str, dict]], engine: str, two: bool = False
 ) -> dict[str, float]:
     """The raw engine's seconds on `files` by way of running it: "program" (tesseract
-    only), "library" and, with `two`, "library_2" (two processes)."""
+    only), "library" and, with `two`, "library_2" (two processes); with the CPU seconds
+    of the library's readings ("library_cpu", "library_2_cpu")."""
     raw = "rapidocr" if engine == "rapidocr" else "tesseract"
-    times = {"library": raw_library(corpus, files, raw)}
+    times = dict(zip(("library", "library_cpu"), raw_library(corpus, files, raw), strict=True))
     if raw == "tesseract":
         times["program"] = raw_program(corpus, files)
     if two:
-        times["library_2"] = raw_library_two(corpus, files, raw)
+        times.update(
+            zip(("library_2", "library_2_cpu"), raw_library_two(corpus, files, raw), strict=True)
+        )
     return times
 
 
@@ -212,11 +219,22 @@ def _until_done(arc: Archive) -> None:
         time.sleep(0.1)
 
 
+def _cpu_of(pids: list[int | None]) -> float:
+    """CPU seconds the processes `pids` have taken so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def pipeline(corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: int) -> Run:
-    """(seconds, CER of each page by group, per group: pages read with the Traditional
-    model, and the share of the pages' lines read again by another engine). The workers are running and warm (one text PDF through first) before the
-    clock starts, as in a server: the time is from the first upload to the last item
-    decided, receiving included, starting the worker processes not."""
+    """(seconds, CER of each page by group, counts): counts["traditional"] and
+    counts["reread"] are per group the pages read with the Traditional model and the
+    lines read again by a second engine, counts["cpu_s"] the CPU seconds the workers
+    and the receiving took. The workers are running and warm (one text PDF through
+    first) before the clock starts, as in a server: the time is from the first upload to
+    the last item decided, receiving included, starting the worker processes not."""
     home = Path(tempfile.mkdtemp(prefix=f"dangan-bench-ingest-{workers}-"))
     os.environ.pop("DANGAN_DATABASE_URL", None)
     arc, _ = init_archive(
@@ -230,12 +248,14 @@ def pipeline(corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: 
         with (corpus / warm["path"]).open("rb") as fh:
             receive_stream(arc, fh, "warm-up.pdf", actor="bench")
         _until_done(arc)
-        started = time.monotonic()
+        pids = [proc.pid for proc in pool.processes]
+        started, cpu = time.monotonic(), _cpu_of(pids) + time.process_time()
         for _group_name, entry in files:
             with (corpus / entry["path"]).open("rb") as fh:
                 receive_stream(arc, fh, entry["path"], actor="bench")
         _until_done(arc)
         seconds = time.monotonic() - started
+        cpu = _cpu_of(pids) + time.process_time() - cpu
     finally:
         pool.stop()
     errors: dict[str, list[float]] = {g: [] for g in GROUPS}
@@ -253,7 +273,7 @@ def pipeline(corpus: Path, truth: dict, files: list[tuple[str, dict]], workers: 
             traditional[group] += any("chi_tra" in (p.engine or "") for p in doc.page_rows)
             reread[group] += sum(len(p.reread or ()) for p in doc.page_rows)
     found = {g: v for g, v in errors.items() if v}
-    return seconds, found, {"traditional": traditional, "reread": reread}
+    return seconds, found, {"traditional": traditional, "reread": reread, "cpu_s": cpu}
 
 
 def _mean(values: list[float]) -> float:
@@ -298,21 +318,25 @@ def main() -> None:
         raw, (seconds, errors, counts) = bracketed(
             corpus, mine, args.engine, lambda mine=mine: pipeline(corpus, truth, mine, 1)
         )
+        walls = {way: t for way, t in raw.items() if not way.endswith("_cpu")}
         groups[group] = {
             "pages": len(mine),
-            "raw_s": {way: round(t, 1) for way, t in raw.items()},
+            "raw_s": {way: round(t, 1) for way, t in walls.items()},
             "pipeline_s": round(seconds, 1),
-            "ratio": {way: round(seconds / t, 2) for way, t in raw.items()},
+            "ratio": {way: round(seconds / t, 2) for way, t in walls.items()},
+            "raw_cpu_s": round(raw["library_cpu"], 1),
+            "pipeline_cpu_s": round(counts["cpu_s"], 1),
+            "cpu_ratio": round(counts["cpu_s"] / raw["library_cpu"], 2),
             "cer": round(_mean(errors[group]), 4),
             "cer_median": round(statistics.median(errors[group]), 4),
             "read_as_traditional": counts["traditional"][group],
             "lines_reread": counts["reread"][group],
         }
     mix = sample(truth, args.sample)
-    raw_all, (one, mix_errors, _) = bracketed(
+    raw_all, (one, mix_errors, one_counts) = bracketed(
         corpus, mix, args.engine, lambda: pipeline(corpus, truth, mix, 1), two=True
     )
-    two, _, _ = pipeline(corpus, truth, mix, 2)
+    two, _, two_counts = pipeline(corpus, truth, mix, 2)
     pages = len(mix)
     kinds = {g: sum(1 for x, _ in mix if x == g) for g in GROUPS}
     traditional = sum(1 for _, e in mix if e["traditional"])
@@ -326,9 +350,14 @@ def main() -> None:
         "pipeline_2_workers_s": round(two, 1),
         "pages_per_min_1": round(pages / one * 60, 1),
         "pages_per_min_2": round(pages / two * 60, 1),
-        "overhead": {way: round(one / t, 2) for way, t in raw_all.items() if way != "library_2"},
+        "overhead": {w: round(one / raw_all[w], 2) for w in ("library", "program") if w in raw_all},
         "raw_pages_per_min_2": round(pages / raw_all["library_2"] * 60, 1),
         "share_of_raw_2": round(raw_all["library_2"] / two, 2),
+        "pipeline_cpu_s": {"1": round(one_counts["cpu_s"], 1), "2": round(two_counts["cpu_s"], 1)},
+        "cpu_share_of_raw": {
+            "1": round(raw_all["library_cpu"] / one_counts["cpu_s"], 2),
+            "2": round(raw_all["library_2_cpu"] / two_counts["cpu_s"], 2),
+        },
         "sample_cer": round(_mean([c for v in mix_errors.values() for c in v]), 4),
         "groups": groups,
         "load_average": {"before": load_before, "after": _load()},
@@ -369,13 +398,14 @@ def report(args: argparse.Namespace, result: dict) -> str:
         + " | ".join(f"{v['raw_s'][w]} s" for w in ways)
         + f" | {v['pipeline_s']} s | "
         + " | ".join(f"{v['ratio'][w]} ×" for w in ways)
-        + f" | {v['read_as_traditional']} | {v['lines_reread']} "
+        + f" | {v['raw_cpu_s']} s | {v['pipeline_cpu_s']} s | {v['cpu_ratio']} × "
+        + f"| {v['read_as_traditional']} | {v['lines_reread']} "
         f"| {v['cer']:.1%} (median {v['cer_median']:.1%}) | {CER_GOALS[g]} |"
         for g, v in result["groups"].items()
     )
     raw_heads = " | ".join(f"raw: {label}" for label in ways.values())
     ratio_heads = " | ".join(f"÷ {label}" for label in ways.values())
-    rules = "|---" * (7 + 2 * len(ways)) + "|"
+    rules = "|---" * (10 + 2 * len(ways)) + "|"
     mixed = ", ".join(f"{n} {g}s" for g, n in result["sample_kinds"].items())
     raw_lines = "\n".join(
         f"| raw: {label} | {result['raw_ocr_s'][w]} s | |" for w, label in ways.items()
@@ -388,18 +418,23 @@ def report(args: argparse.Namespace, result: dict) -> str:
     share = result["share_of_raw_2"]
     family = "" if args.layouts == "classic" else f" --layouts {args.layouts}"
     load = result["load_average"]
+    cpu, cpu_share = result["pipeline_cpu_s"], result["cpu_share_of_raw"]
+    cpu_raw, cpu_raw_2 = result["raw_ocr_s"]["library_cpu"], result["raw_ocr_s"]["library_2_cpu"]
     return f"""### OCR engine: {args.engine}, {args.layouts} layouts
 
 `.venv/bin/python bench/ingest.py --per-group {args.per_group} --sample {args.sample} --engine {args.engine}{family}`:
 single-page images from the demo township (seed {args.seed}), through receive → extract →
 classify → file, with the workers already running. "Raw" is {RAW_NOTE[args.engine]};
-each the mean of a run just before the pipeline's and one just after. "Lines read again"
+each the mean of a run just before the pipeline's and one just after. CPU times are
+beside the wall times: on a machine others load, wall time measures the load as much as
+the code, while CPU time divides out (on idle cores, a CPU-bound run's pages/min go as
+the inverse of its CPU time per page). "Lines read again"
 counts the lines tesseract doubted that PP-OCR's recognition model read again and was
 taken for (`ingest.ocr.reread`).
 
 Accuracy, {args.per_group} pages of each kind, a kind at a time with 1 worker:
 
-| kind | pages | {raw_heads} | pipeline, 1 worker | {ratio_heads} | read as Traditional | lines read again | CER | CER goal |
+| kind | pages | {raw_heads} | pipeline, 1 worker | {ratio_heads} | CPU: raw {raw_name} | CPU: pipeline | CPU ratio | read as Traditional | lines read again | CER | CER goal |
 {rules}
 {rows}
 
@@ -414,6 +449,9 @@ Traditional):
 | pipeline, 2 workers | {result["pipeline_2_workers_s"]} s ({result["pages_per_min_2"]} pages/min) | |
 {ratio_lines}
 | pipeline pages/min on 2 workers ÷ raw {raw_name} on 2 processes | {share:.0%} | ≥ {SHARE_GOAL:.0%} |
+| CPU: raw {raw_name}, 1 process / 2 processes | {cpu_raw} s / {cpu_raw_2} s | |
+| CPU: pipeline, 1 worker / 2 workers (workers and receiving) | {cpu["1"]} s / {cpu["2"]} s | |
+| raw CPU ÷ pipeline CPU, 1 worker / 2 workers: the pages/min share on idle cores | {cpu_share["1"]:.0%} / {cpu_share["2"]:.0%} | ≥ {SHARE_GOAL:.0%} |
 | CER over these pages | {result["sample_cer"]:.1%} | |
 
 Shared machine: load average (1, 5, 15 min) {load["before"]} before the run, {load["after"]} after;

@@ -125,8 +125,9 @@ def _lines(txts: list[str], boxes: Any) -> list[TextLine]:
 
 class LineRecognizer:
     """PP-OCR's recognition model alone, on crops of single text lines: no detection,
-    no direction classifier (the crops come from tesseract's line boxes, upright).
-    RapidOCR loads the model on the first reading, once per process."""
+    no direction classifier (the crops come from tesseract's line boxes, upright). The
+    model is loaded once, when the engine is made (a blank crop read), so that a worker
+    that cannot load it stops at once and no page's reading pays for loading it."""
 
     name = "rapidocr:PP-OCRv6-rec"
 
@@ -139,6 +140,7 @@ class LineRecognizer:
             }
         )
         self._lock = threading.Lock()
+        self.read([Image.new("RGB", (64, 32), "white")])
 
     def read(self, crops: list[Image.Image]) -> list[tuple[str, float]]:
         """(text, confidence 0.0-1.0) of each crop, in order."""
