@@ -11,7 +11,7 @@ from dangan.ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "OcrEngine", "OcrEngineError", "OcrResult", "get_engine"]
 
 ENGINES = ("hybrid", "tesseract", "rapidocr")
-DEFAULT_ENGINE = "tesseract"
+DEFAULT_ENGINE = "hybrid"
 
 
 @functools.cache
