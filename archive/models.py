@@ -182,7 +182,14 @@ class Document(Base):
 
 
 class Page(Base):
-    """Derived text of one page of an item, with the OCR engine's mean word confidence."""
+    """Derived text of one page of an item, with the OCR engine's mean word confidence.
+
+    `engine` names what read the page ("tesseract:chi_sim"; "text" or "docx" when it was
+    typed), joined by "+" to a second engine that read some of its lines again
+    ("tesseract:chi_sim+rapidocr:PP-OCRv6-rec"). `reread` lists those lines, each as
+    {"text", "engine", "confidence", "box": [left, top, right, bottom] on the image read};
+    every other line was read by the first engine.
+    """
 
     __tablename__ = "pages"
     __table_args__ = (UniqueConstraint("document_id", "page_no"),)
@@ -193,6 +200,7 @@ class Page(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float | None] = mapped_column(Float)
     engine: Mapped[str | None] = mapped_column(String(50))
+    reread: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     document: Mapped[Document] = relationship(back_populates="page_rows")
 
 

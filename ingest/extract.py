@@ -47,6 +47,7 @@ from dangan.ingest.exceptions import (
 from dangan.ingest.exif import read_photo_metadata
 from dangan.ingest.limits import Limits
 from dangan.ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
+from dangan.ingest.ocr.reread import lines_read_again, reread
 from dangan.ingest.ocr.script import looks_traditional, suspect_traditional
 from dangan.ingest.ocr.tesseract import detect_orientation
 from dangan.ingest.ocr.words import is_cjk
@@ -89,6 +90,8 @@ class PageText:
     """e.g. "tesseract:chi_sim"; None when the text was not OCR'd."""
     signatures: tuple[SignatureField, ...] = ()
     """The signature fields on an OCR'd page (`ingest.signatures`); none for text."""
+    reread: tuple[dict[str, Any], ...] = ()
+    """The lines a second engine read again (`ingest.ocr.reread.lines_read_again`)."""
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,10 @@ def ocr_image(
     """Read one page image: prepare it for its kind, read it with the Simplified model,
     turn it upright if that reading is poor and tesseract's orientation detection is
     sure, and read it again with the Traditional model when the first reading suggests
-    Traditional text (see `ingest.ocr.script`); the better reading is kept. A photo whose
-    first reading finds no text (`holds_text`) is read no further."""
+    Traditional text (see `ingest.ocr.script`); the better reading is kept. The lines
+    of that reading the engine doubted are then read again by its `line_reader`
+    (`ingest.ocr.reread`). A photo whose first reading finds no text (`holds_text`) is
+    read no further."""
     return _read(image, kind, engine, state or _ScriptState())[0]
 
 
@@ -227,6 +232,8 @@ def _read(
         ):
             state.traditional = True
             result = replace(again, rotated=result.rotated)
+    if engine.line_reader is not None:
+        result = reread(result, prepared, engine.line_reader, engine.vocabulary, state.traditional)
     return result, prepared
 
 
@@ -254,6 +261,18 @@ def _ocr_page(
         raise OcrFailed(name, f"第 {page_no} 页文字识别失败: {err}") from err
     red = red_mask(image, prepared.size) if kind == "scan" and not result.rotated else None
     return result, tuple(find_fields(result.lines, prepared, red))
+
+
+def _ocr_text(number: int, result: OcrResult, fields: tuple[SignatureField, ...]) -> PageText:
+    return PageText(
+        number,
+        result.text,
+        result.confidence,
+        "ocr",
+        result.engine,
+        fields,
+        lines_read_again(result),
+    )
 
 
 # --------------------------------------------------------------------------- images
@@ -370,7 +389,7 @@ def _image_page(
         return PageText(number, "", None, "ocr", None)
     if result.rotated:
         metadata.setdefault("rotated_pages", {})[str(number)] = result.rotated
-    return PageText(number, result.text, result.confidence, "ocr", result.engine, fields)
+    return _ocr_text(number, result, fields)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -594,9 +613,7 @@ def _extract_pdf(
                 ocr_pages.append(number)
                 if result.rotated:
                     metadata.setdefault("rotated_pages", {})[str(number)] = result.rotated
-                pages.append(
-                    PageText(number, result.text, result.confidence, "ocr", result.engine, fields)
-                )
+                pages.append(_ocr_text(number, result, fields))
             if progress:
                 progress(number, total)
     finally:

@@ -240,6 +240,7 @@ def _save_extraction(
                         text=page.text,
                         confidence=page.confidence,
                         engine=page.engine or page.method,
+                        reread=list(page.reread) or None,
                     )
                 )
             item.pages = len(chosen)

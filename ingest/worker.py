@@ -23,7 +23,7 @@ from pathlib import Path
 from dangan.archive.context import open_archive
 from dangan.archive.errors import DanganError
 from dangan.ingest import queue
-from dangan.ingest.ocr import get_engine
+from dangan.ingest.ocr import DEFAULT_ENGINE, get_engine
 from dangan.ingest.pipeline import STEPS, StepContext
 
 log = logging.getLogger("dangan.worker")
@@ -84,7 +84,7 @@ def step_context(home: str | Path | None, engine: str | None = None) -> StepCont
     return StepContext(
         arc=open_archive(home),
         owner=owner_name(),
-        engine=get_engine(engine or os.environ.get("DANGAN_OCR_ENGINE", "tesseract")),
+        engine=get_engine(engine or os.environ.get("DANGAN_OCR_ENGINE", DEFAULT_ENGINE)),
     )
 
 

@@ -23,7 +23,9 @@ SECOND = ["帮扶联系卡", "帮扶责任人：李春梅", "帮扶措施：产�
 
 def _extract(path: Path, kind: str, limits: Limits | None = None, calls: list | None = None):
     progress = (lambda done, total: calls.append((done, total))) if calls is not None else None
-    return extract(path, path.name, kind, get_engine(), limits or Limits(), progress=progress)
+    return extract(
+        path, path.name, kind, get_engine("tesseract"), limits or Limits(), progress=progress
+    )
 
 
 def _photo_of(page: Image.Image | None, size: tuple[int, int] = (1600, 1200)) -> Image.Image:

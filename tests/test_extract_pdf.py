@@ -33,7 +33,9 @@ def _write(writer: PdfWriter, path: Path) -> Path:
 
 def _extract(path: Path, limits: Limits | None = None, calls: list | None = None):
     progress = (lambda done, total: calls.append((done, total))) if calls is not None else None
-    return extract(path, path.name, "pdf", get_engine(), limits or Limits(), progress=progress)
+    return extract(
+        path, path.name, "pdf", get_engine("tesseract"), limits or Limits(), progress=progress
+    )
 
 
 def test_text_pdf_uses_the_text_layer() -> None:

@@ -30,7 +30,7 @@ def test_languages_installed() -> None:
 
 
 def test_tesseract_reads_a_simplified_page(page: Image.Image) -> None:
-    engine = get_engine()
+    engine = get_engine("tesseract")
     assert isinstance(engine, OcrEngine)
     result = engine.recognize(prepare_for_ocr(page, "scan"), traditional=False)
     assert result.engine == "tesseract:chi_sim"

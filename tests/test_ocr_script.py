@@ -26,7 +26,7 @@ def test_looks_traditional() -> None:
 
 
 def test_traditional_page_is_read_again_with_the_traditional_model() -> None:
-    engine = get_engine()
+    engine = get_engine("tesseract")
     page = render_lines(TRADITIONAL, face=TC)
     reference = "\n".join(TRADITIONAL)
     first = engine.recognize(prepare_for_ocr(page, "scan"), traditional=False)
@@ -40,7 +40,7 @@ def test_traditional_page_is_read_again_with_the_traditional_model() -> None:
 
 
 def test_simplified_page_is_read_once() -> None:
-    result = ocr_image(render_lines(SIMPLIFIED), "scan", get_engine())
+    result = ocr_image(render_lines(SIMPLIFIED), "scan", get_engine("tesseract"))
     assert result.engine == "tesseract:chi_sim"
 
 

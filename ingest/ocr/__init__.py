@@ -1,4 +1,5 @@
-"""OCR engines behind one interface: tesseract (default) and RapidOCR (optional)."""
+"""OCR engines behind one interface: tesseract, tesseract with its doubtful lines read
+again by PP-OCR's recognition model ("hybrid", `ingest.ocr.reread`), and RapidOCR."""
 
 from __future__ import annotations
 
@@ -7,19 +8,29 @@ import functools
 from dangan.archive.errors import InputError
 from dangan.ingest.ocr.base import OcrEngine, OcrEngineError, OcrResult
 
-__all__ = ["ENGINES", "OcrEngine", "OcrEngineError", "OcrResult", "get_engine"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "OcrEngine", "OcrEngineError", "OcrResult", "get_engine"]
 
-ENGINES = ("tesseract", "rapidocr")
+ENGINES = ("hybrid", "tesseract", "rapidocr")
+DEFAULT_ENGINE = "hybrid"
 
 
 @functools.cache
-def get_engine(name: str = "tesseract") -> OcrEngine:
-    """The engine called `name` ("tesseract" or "rapidocr"), one instance per process."""
-    key = name.strip().lower()
-    if key in ("tesseract", "tess", ""):
+def get_engine(name: str = DEFAULT_ENGINE) -> OcrEngine:
+    """The engine called `name` (one of ENGINES), one instance per process."""
+    key = name.strip().lower() or DEFAULT_ENGINE
+    if key in ("tesseract", "tess", "hybrid"):
         from dangan.ingest.ocr.tesseract import TesseractEngine
 
-        return TesseractEngine()
+        if key != "hybrid":
+            return TesseractEngine()
+        from dangan.ingest.ocr.rapid import LineRecognizer
+
+        try:
+            return TesseractEngine(line_reader=LineRecognizer())
+        except OcrEngineError as err:
+            raise InputError(
+                f"OCR 引擎 hybrid 不可用: {err}；或设 DANGAN_OCR_ENGINE=tesseract 只用 tesseract"
+            ) from err
     if key in ("rapidocr", "rapid"):
         from dangan.ingest.ocr.rapid import RapidOcrEngine
 

@@ -29,7 +29,8 @@ class OcrResult:
     """Degrees (counter-clockwise) the page was turned before this result was read."""
     lines: tuple[TextLine, ...] = ()
     """The text's lines (tesseract: a table's cells) with their boxes on the image read,
-    as `text` gives them: where a form's fields are (`ingest.signatures`)."""
+    as `text` gives them: where a form's fields are (`ingest.signatures`). Each names
+    the engine that read it (`TextLine.engine`)."""
 
     @property
     def cjk_count(self) -> int:
@@ -38,6 +39,16 @@ class OcrResult:
 
 class OcrEngineError(RuntimeError):
     """The engine failed on an image (crash, timeout); the caller names the file."""
+
+
+class LineReader(Protocol):
+    """A recognition model that reads crops of single text lines, with no detection."""
+
+    name: str
+
+    def read(self, crops: list[Image.Image]) -> list[tuple[str, float]]:
+        """(text, confidence 0.0-1.0) of each crop, in order."""
+        ...
 
 
 @runtime_checkable
@@ -55,6 +66,8 @@ class OcrEngine(Protocol):
     vocabulary: Vocabulary | None
     """The archive's known words, to mend characters read with doubt (set by the
     pipeline from the scheme and the roster; None reads as is)."""
+    line_reader: LineReader | None
+    """Reads again the lines this engine doubted (`ingest.ocr.reread`); None: none is."""
 
     def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
         """The text of one prepared page image. `scan` says it is a thresholded flatbed

@@ -38,6 +38,13 @@ class TextLine:
     top: float
     right: float
     bottom: float
+    engine: str = ""
+    """What read this line, e.g. "tesseract:chi_sim" or "rapidocr:PP-OCRv6-rec" (a line
+    tesseract doubted, read again: `ingest.ocr.reread`); empty on a line put together
+    from others."""
+    confidence: float | None = None
+    """The least confidence among the line's words (tesseract) or the line's own
+    (RapidOCR), 0.0-1.0."""
 
     @property
     def height(self) -> float:
@@ -121,6 +128,11 @@ def _rows(lines: Iterable[TextLine]) -> list[list[TextLine]]:
                 continue
         rows.append([line])
     return rows
+
+
+def page_text(lines: Iterable[TextLine]) -> str:
+    """A page's text from its lines: the rows of `reading_order`, one per line."""
+    return "\n".join(reading_order(lines))
 
 
 def reading_order(lines: Iterable[TextLine]) -> list[str]:

@@ -1,4 +1,5 @@
-"""RapidOCR 3.x (PP-OCR models on onnxruntime): the optional high-accuracy engine.
+"""RapidOCR 3.x (PP-OCR models on onnxruntime): the high-accuracy engine, and its
+recognition model alone (`LineRecognizer`), which reads again the lines tesseract doubted.
 
 Only the models shipped inside the `rapidocr` wheel are used, by explicit path: if one is
 missing the engine refuses to start rather than let rapidocr download it. One thread per
@@ -28,7 +29,7 @@ MODEL_FILES = {
 }
 
 
-def _bundled_models() -> dict[str, str]:
+def _bundled_models(keys: tuple[str, ...] = tuple(MODEL_FILES)) -> dict[str, str]:
     try:
         import rapidocr
     except ImportError as err:
@@ -40,36 +41,43 @@ def _bundled_models() -> dict[str, str]:
         raise OcrEngineError(f"RapidOCR 版本 {version} 过旧：需要 3.x")
     root = Path(rapidocr.__file__).parent / "models"
     paths = {}
-    for key, filename in MODEL_FILES.items():
-        path = root / filename
+    for key in keys:
+        path = root / MODEL_FILES[key]
         if not path.is_file():
             raise OcrEngineError(f"RapidOCR 模型文件缺失: {path} (不会联网下载)")
         paths[key] = str(path)
     return paths
 
 
+def _rapidocr(params: dict[str, Any]) -> Any:
+    """A RapidOCR on one thread, with `params` (bundled model paths and what to run)."""
+    from rapidocr import RapidOCR
+
+    try:  # OpenCV, used by RapidOCR for resizing, starts a thread per core otherwise
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
+    return RapidOCR(
+        params={
+            "Global.log_level": "error",
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            **params,
+        }
+    )
+
+
 class RapidOcrEngine:
     name = "rapidocr"
     separate_traditional = False
     photo_max_upscale = 1.0
+    line_reader = None
 
     def __init__(self) -> None:
         self.vocabulary: Vocabulary | None = None
-        params: dict[str, Any] = {
-            "Global.log_level": "error",
-            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            **_bundled_models(),
-        }
-        from rapidocr import RapidOCR
-
-        try:  # OpenCV, used by RapidOCR for resizing, starts a thread per core otherwise
-            import cv2
-
-            cv2.setNumThreads(1)
-        except ImportError:
-            pass
-        self._ocr = RapidOCR(params=params)
+        self._ocr = _rapidocr(_bundled_models())
         self._lock = threading.Lock()
 
     def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
@@ -113,3 +121,39 @@ def _lines(txts: list[str], boxes: Any) -> list[TextLine]:
         ys = [float(p[1]) for p in box]
         lines.append(TextLine(text, min(xs), min(ys), max(xs), max(ys)))
     return lines
+
+
+class LineRecognizer:
+    """PP-OCR's recognition model alone, on crops of single text lines: no detection,
+    no direction classifier (the crops come from tesseract's line boxes, upright). The
+    model is loaded once, when the engine is made (a blank crop read), so that a worker
+    that cannot load it stops at once and no page's reading pays for loading it."""
+
+    name = "rapidocr:PP-OCRv6-rec"
+
+    def __init__(self) -> None:
+        self._ocr = _rapidocr(
+            {
+                "Global.use_det": False,
+                "Global.use_cls": False,
+                **_bundled_models(("Rec.model_path",)),
+            }
+        )
+        self._lock = threading.Lock()
+        self.read([Image.new("RGB", (64, 32), "white")])
+
+    def read(self, crops: list[Image.Image]) -> list[tuple[str, float]]:
+        """(text, confidence 0.0-1.0) of each crop, in order."""
+        import numpy as np
+
+        out = []
+        with self._lock:
+            for crop in crops:
+                try:
+                    found = self._ocr(np.asarray(crop.convert("RGB")))
+                except Exception as err:  # onnxruntime raises its own exception types
+                    raise OcrEngineError(f"RapidOCR 出错: {err}") from err
+                txts = list(getattr(found, "txts", None) or ("",))
+                scores = list(getattr(found, "scores", None) or (0.0,))
+                out.append((txts[0], float(scores[0])))
+        return out

@@ -36,8 +36,8 @@ from typing import Any
 
 from PIL import Image
 
-from dangan.ingest.ocr.base import OcrEngineError, OcrResult
-from dangan.ingest.ocr.layout import TextLine, joined, reading_order
+from dangan.ingest.ocr.base import LineReader, OcrEngineError, OcrResult
+from dangan.ingest.ocr.layout import TextLine, joined, page_text
 from dangan.ingest.ocr.second_look import placed, unread_sheet
 from dangan.ingest.ocr.vocabulary import Vocabulary
 from dangan.ingest.ocr.words import is_cjk
@@ -124,6 +124,7 @@ class TesseractEngine:
     separate_traditional: bool = True
     photo_max_upscale: float = 2.0
     vocabulary: Vocabulary | None = None
+    line_reader: LineReader | None = None
 
     def recognize(self, image: Image.Image, traditional: bool, scan: bool = False) -> OcrResult:
         lang = self.traditional_lang if traditional else self.simplified_lang
@@ -251,7 +252,9 @@ def _result(
     traditional: bool = False,
 ) -> OcrResult:
     """The page's text from tesseract's lines (`_words`, with any a second look read):
-    each line cut into cells, each cell mended, then all put in reading order."""
+    each line cut into cells, each cell mended and tidied, then all put in reading order.
+    Each cell keeps its least word confidence, by which `ingest.ocr.reread` picks the
+    cells to read again."""
     confs = [c for line in lines for _, c in line]
     cjk_words = tuple((w.text, c) for line in lines for w, c in line if any(map(is_cjk, w.text)))
     cells = []
@@ -259,16 +262,16 @@ def _result(
         words = [w for w, _ in cell]
         if vocabulary is not None:
             words = _mended(words, [c for _, c in cell], vocabulary, traditional)
-        cells.append(joined(words))
-    text = "\n".join(filter(None, map(tidy, reading_order(cells))))
-    confidence = round(sum(confs) / len(confs), 4) if confs else None
-    tidied = (replace(cell, text=tidy(cell.text)) for cell in cells)
+        box = joined(words)
+        if text := tidy(box.text):
+            least = min(c for _, c in cell)
+            cells.append(replace(box, text=text, engine=engine, confidence=least))
     return OcrResult(
-        text=text,
-        confidence=confidence,
+        text=page_text(cells),
+        confidence=round(sum(confs) / len(confs), 4) if confs else None,
         engine=engine,
         cjk_words=cjk_words,
-        lines=tuple(cell for cell in tidied if cell.text),
+        lines=tuple(cells),
     )
 
 
