@@ -37,7 +37,12 @@ def township(
     stamp, digest = out / STAMP, generator_digest()
     if (out / "ground_truth.json").exists() and stamp.exists() and stamp.read_text() == digest:
         return out
+    # built beside it and swapped in, so that a bench still reading the old one loses
+    # it for a moment only
+    fresh = out.with_name(out.name + ".new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    build_township(fresh, seed, villages, per_village, layouts=layouts)
+    (fresh / STAMP).write_text(digest)
     shutil.rmtree(out, ignore_errors=True)
-    build_township(out, seed, villages, per_village, layouts=layouts)
-    stamp.write_text(digest)
+    fresh.rename(out)
     return out

@@ -56,11 +56,11 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
+from bench.corpus import township  # noqa: E402
 from bench.report import record  # noqa: E402
 from dangan.archive.context import Archive, init_archive  # noqa: E402
 from dangan.archive.models import Document  # noqa: E402
 from dangan.archive.roster import import_roster  # noqa: E402
-from dangan.demo.build import build_township  # noqa: E402
 from dangan.ingest.ocr import DEFAULT_ENGINE, ENGINES  # noqa: E402
 from dangan.ingest.ocr.rapid import RapidOcrEngine  # noqa: E402
 from dangan.ingest.ocr.tesseract import PAGE_MODE, read_tsv  # noqa: E402
@@ -305,10 +305,8 @@ def main() -> None:
     if args.unseen:
         args.layouts = "unseen"
     os.environ["DANGAN_OCR_ENGINE"] = args.engine
+    corpus = township(args.seed, 3, 10, args.layouts)
     family = "" if args.layouts == "classic" else f"-{args.layouts}"
-    corpus = Path(tempfile.gettempdir()) / f"dangan-bench-corpus-{args.seed}-3x10{family}"
-    if not (corpus / "ground_truth.json").exists():
-        build_township(corpus, args.seed, 3, 10, layouts=args.layouts)
     truth = json.loads((corpus / "ground_truth.json").read_text(encoding="utf-8"))
     load_before, wall, cpu = _load(), time.monotonic(), _cpu_seconds()
     files = pick(truth, args.per_group)
