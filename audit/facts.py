@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from dangan.archive.models import Document, Helper, Household, Pairing, Village
@@ -125,27 +125,10 @@ def read_facts(
     readings: dict[int, HouseholdReadings] = {}
     village_papers: dict[int, VillageReadings] = {}
     if papers:
+        # the households' items, and the village's in review whose household was not told
         rows = session.execute(
             select(
                 Document.household_id,
-                Document.id,
-                Document.archival_code,
-                Document.doc_type,
-                Document.status,
-                Document.title,
-                Document.date,
-            )
-            .where(
-                Document.household_id.is_not(None),
-                in_village(village_id),
-                Document.status.in_(COUNTED_STATUSES),
-            )
-            .order_by(Document.id)
-        )
-        for household_id, *item in rows:
-            items[household_id].append(ItemFact(*item))
-        for village, *item in session.execute(
-            select(
                 Document.village_id,
                 Document.id,
                 Document.archival_code,
@@ -155,14 +138,20 @@ def read_facts(
                 Document.date,
             )
             .where(
-                Document.household_id.is_(None),
-                Document.village_id.is_not(None),
                 in_village(village_id),
-                Document.status == "needs_review",
+                Document.status.in_(COUNTED_STATUSES),
+                or_(
+                    Document.household_id.is_not(None),
+                    and_(Document.status == "needs_review", Document.village_id.is_not(None)),
+                ),
             )
             .order_by(Document.id)
-        ):
-            unplaced[village].append(ItemFact(*item))
+        )
+        for household_id, village, *item in rows:
+            if household_id is not None:
+                items[household_id].append(ItemFact(*item))
+            else:
+                unplaced[village].append(ItemFact(*item))
         readings, village_papers = read_sources(session, measure_words, village_id)
         for found in unsigned_fields(session, village_id):
             if found.household_id is not None:

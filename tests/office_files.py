@@ -28,6 +28,16 @@ from tests.pages import page
 
 OFD_NS = "http://www.ofdspec.org/2016"
 
+INCOME_PHOTO = [
+    "年度收入调查表",
+    "户主姓名: 刘志强",
+    "家庭人口: 5人",
+    "所在村: 白沙村",
+    "年人均纯收入: 4100元",
+    "2018年12月1日",
+]
+"""A phone photo's lines: 白沙村's household 刘志强's income survey."""
+
 
 def soffice_convert(source: Path, target: str) -> bytes:
     """`source` converted by LibreOffice to `target` ("doc", "xls"), as a user would."""

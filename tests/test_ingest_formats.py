@@ -33,6 +33,7 @@ from dangan.ingest.worker import work
 from dangan.web.images import page_numbers, page_png
 from tests.conftest import DATA
 from tests.office_files import (
+    INCOME_PHOTO,
     excel97_bytes,
     heic_bytes,
     ofd_bytes,
@@ -85,14 +86,6 @@ POLICY_CARD = [
     "所在村: 柳树村",
     "享受政策: 危房改造补助 15000元",
     "2018年5月1日",
-]
-INCOME_PHOTO = [
-    "年度收入调查表",
-    "户主姓名: 刘志强",
-    "家庭人口: 5人",
-    "所在村: 白沙村",
-    "年人均纯收入: 4100元",
-    "2018年12月1日",
 ]
 TAKEN = dt.datetime(2018, 12, 1, 10, 0)
 

@@ -27,7 +27,7 @@ from dangan.ingest.worker import work
 from dangan.retention.transfer import NS, export, verify
 from tests import factories
 from tests.conftest import DATA
-from tests.office_files import heic_bytes, ofd_bytes, word97_bytes
+from tests.office_files import INCOME_PHOTO, heic_bytes, ofd_bytes, word97_bytes
 
 
 @pytest.fixture
@@ -133,17 +133,7 @@ OFFICE_FILES = {
             "2016年3月1日",
         ]
     ),
-    "IMG_0001.heic": lambda: heic_bytes(
-        [
-            "年度收入调查表",
-            "户主姓名: 刘志强",
-            "家庭人口: 5人",
-            "所在村: 白沙村",
-            "年人均纯收入: 4100元",
-            "2018年12月1日",
-        ],
-        dt.datetime(2018, 12, 1, 10, 0),
-    ),
+    "IMG_0001.heic": lambda: heic_bytes(INCOME_PHOTO, dt.datetime(2018, 12, 1, 10, 0)),
     "张秀英明白卡.ofd": lambda: ofd_bytes(
         [
             [
