@@ -63,6 +63,17 @@ def household_facts(household: HouseholdFile) -> tuple[tuple[str, str], ...]:
 # ------------------------------------------------------------------ spreadsheet
 
 
+def _particulars(catalog: Catalog) -> tuple[tuple[str, str], ...]:
+    """What every print of a catalog states about itself, before its rows."""
+    return (
+        ("全宗号", catalog.fonds),
+        ("范围", catalog.scope),
+        ("件数", f"{catalog.count} 件"),
+        ("生成时间", china_time(catalog.generated_at)),
+        ("日志头", f"{catalog.journal_seq}:{catalog.journal_hash}"),
+    )
+
+
 def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
     """One sheet per village: its own items, then each household file on a page of its
     own under a line holding its cover (户主、户编号、行政村、年度起止、件数). The header row
@@ -112,11 +123,7 @@ def write_xlsx(catalog: Catalog, out: BinaryIO) -> None:
     print_setup(about)
     about.append([cell(about, catalog.title, font=Font(bold=True, size=16))])
     for key, value in (
-        ("全宗号", catalog.fonds),
-        ("范围", catalog.scope),
-        ("件数", f"{catalog.count} 件"),
-        ("生成时间", china_time(catalog.generated_at)),
-        ("日志头", f"{catalog.journal_seq}:{catalog.journal_hash}"),
+        *_particulars(catalog),
         ("说明", "每村一张表: 先村级文件, 再逐户(一户一档)的封面行和卷内目录, 每户另起一页"),
         ("", "题名外加 [ ] 者为整理人自拟; 备注“已销毁”“已移交”的文件保留其条目"),
     ):
@@ -188,13 +195,7 @@ def write_docx(catalog: Catalog, out: BinaryIO) -> None:
     header_footer(section, f"{catalog.title} · {made_line(catalog)}")
     doc.core_properties.title = f"{catalog.title} {catalog.scope}"
     heading(doc, catalog.title, 0)
-    for key, value in (
-        ("全宗号", catalog.fonds),
-        ("范围", catalog.scope),
-        ("件数", f"{catalog.count} 件"),
-        ("生成时间", china_time(catalog.generated_at)),
-        ("日志头", f"{catalog.journal_seq}:{catalog.journal_hash}"),
-    ):
+    for key, value in _particulars(catalog):
         paragraph = doc.add_paragraph()
         paragraph.add_run(f"{key}:").bold = True
         paragraph.add_run(clean(value))
