@@ -1002,7 +1002,7 @@ def household_documents(t: Township, v: Village, hh: Household, seed: int) -> li
 # -- village documents ---------------------------------------------------------------
 
 
-def _vdoc(
+def village_document(
     v: Village,
     doc_type: str,
     date: dt.date,
@@ -1011,6 +1011,8 @@ def _vdoc(
     title: str,
     **kw: object,
 ) -> Document:
+    """A paper of village `v` itself (no household): minutes, logs, notices, incoming
+    documents."""
     return Document(
         doc_type=doc_type,
         form_title=form_title,
@@ -1118,7 +1120,7 @@ def v02_minutes(t: Township, v: Village, month: int, rng: random.Random) -> Docu
     lines.append(
         P("记录人签字：", V(v.archivist), "    主持人签字：", V(v.secretary), size=11, before=10)
     )
-    return _vdoc(v, "V02", date, lines, form_title, f"{v.name}{year}年{month}月{kind}")
+    return village_document(v, "V02", date, lines, form_title, f"{v.name}{year}年{month}月{kind}")
 
 
 def _log_entries(
@@ -1187,7 +1189,9 @@ def v03_worklog(t: Township, v: Village, month: int, rng: random.Random) -> Docu
     blocks.append(
         P("记录人：", V(rng.choice([v.first_secretary, *v.team])), size=11, before=8, align="right")
     )
-    return _vdoc(v, "V03", last, blocks, form_title, f"{v.name}驻村工作队{year}年{month}月工作日志")
+    return village_document(
+        v, "V03", last, blocks, form_title, f"{v.name}驻村工作队{year}年{month}月工作日志"
+    )
 
 
 def v04_review(t: Township, v: Village, b: Batch, rng: random.Random) -> Document:
@@ -1235,7 +1239,7 @@ def v04_review(t: Township, v: Village, b: Batch, rng: random.Random) -> Documen
         P("参会代表签字：", V(reps), size=11),
     ]
     what = "脱贫户" if exit_ else "贫困户"
-    return _vdoc(
+    return village_document(
         v, "V04", b.review_meeting, blocks, form_title, f"{v.name}{b.year}年{what}民主评议会议记录"
     )
 
@@ -1304,7 +1308,7 @@ def v05_notice(t: Township, v: Village, b: Batch, which: str, rng: random.Random
     ]
     kind = "脱贫户" if b.kind == "exit" else "贫困户"
     step = {"notice1": "评议结果公示", "notice2": "审核结果公示", "announcement": "公告"}[which]
-    return _vdoc(
+    return village_document(
         v, "V05", start, blocks, form_title, f"{v.name}{b.year}年{kind}{step}", handwritten=False
     )
 
@@ -1338,7 +1342,7 @@ def v07_ledger(t: Township, v: Village, rng: random.Random) -> Document:
         Gap(6),
         P(f"填报人：{v.archivist}    审核人：{v.secretary}", size=10.5),
     ]
-    return _vdoc(
+    return village_document(
         v,
         "V07",
         date,

@@ -39,6 +39,7 @@ from dangan.demo.forms import (
     cell_text,
     fmt_date,
     title_block,
+    village_document,
 )
 from dangan.demo.people import CITY, COUNTY, Township, Village
 
@@ -369,18 +370,5 @@ def incoming_documents(t: Township, v: Village, style: Style, seed: int) -> list
                 size=11,
             ),
         ]
-        docs.append(
-            Document(
-                doc_type="V12",
-                form_title=head,
-                title=subject,
-                date=date,
-                village_code=v.code,
-                village=v.name,
-                household_no=None,
-                head_name=None,
-                blocks=blocks,
-                handwritten=False,
-            )
-        )
+        docs.append(village_document(v, "V12", date, blocks, head, subject, handwritten=False))
     return docs
